@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * The maps tldd creates and pins. Only the definitions matter: tldd loads this object to create
+ * tld_data_map with exactly the BTF a consumer's tld.bpf.h declares, so bpf_map__reuse_fd works.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <tld/abi.h>
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct tld_map_value);
+} tld_data_map SEC(".maps");
+
+/* Forces full definitions of the uptr pointees into BTF (see tld_btf_anchor). */
+const volatile struct {
+	__u32 abi_version;
+	struct tld_btf_anchor anchor;
+} tld_abi_info = { .abi_version = TLD_ABI_VERSION };
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+// The arena: one sealed memfd per process holding the meta page (page 0) and the data pages
+// (pages 1..n) that thread blocks are carved from. It is mapped at a fixed reserved range, so
+// growing it never moves a block, and a broker (tldd) can map the same memfd to register threads.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include <tld/abi.h>
+
+namespace tld::arena
+{
+
+// One thread's block: data page `page_index` of the memfd (>= 1), block at `start` in it.
+struct Block {
+	void *page = nullptr;
+	std::uint32_t page_index = 0;
+	std::uint16_t start = 0;
+
+	void *data() const { return static_cast<char *>(page) + start; }
+	explicit operator bool() const { return page != nullptr; }
+};
+
+// Maps the memfd and the meta page; idempotent and thread-safe. Returns 0 or -errno.
+int init();
+
+// The meta page, or nullptr before init() succeeded.
+tld_meta_u *meta();
+
+// The memfd (sealed against shrinking) and how many bytes of it are in use, for the broker.
+int memfd();
+std::size_t memfd_size();
+
+// Allocates a zeroed block of block_size() bytes. The first call fixes the block size.
+// Returns 0 or -errno (-ENOMEM when the arena is full).
+int alloc(Block *out);
+
+// Gives a block back. It is reused only after `quarantine_ns` (see docs/architecture.md):
+// BPF may still read and write a block until its registration is gone.
+void release(const Block &block);
+
+// Blocks handed out and not released, for tests and tldctl.
+std::size_t live_blocks();
+// Pages the memfd holds (meta included).
+std::size_t pages();
+
+// Child side of fork(): replaces the shared mapping with a private copy at the same addresses,
+// so parent and child never share a block. Only `keep` stays allocated.
+void after_fork_child(const Block *keep);
+
+// Nanoseconds a released block waits before reuse; settable for tests.
+void set_quarantine_ns(std::uint64_t ns);
+
+} // namespace tld::arena

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+// The thread's state is in initial-exec TLS: no allocation and no lock on the tld_get_data()
+// path, and usable from a preloaded library. Exit is caught by a pthread key destructor, which
+// runs on return from the start routine, pthread_exit() and cancellation alike.
+#include "thread.h"
+
+#include <atomic>
+#include <cerrno>
+#include <pthread.h>
+
+#include "../sys/syscalls.h"
+#include "direct.h"
+#include "keys.h"
+
+namespace tld::thread
+{
+namespace
+{
+
+struct State {
+	arena::Block block;
+	pid_t tid = 0;   // owner; differs from gettid() in a vfork child sharing our TLS
+	int map_fd = -1; // direct registration through this map, or -1: the backend
+	bool registered = false;
+};
+
+thread_local State t_state __attribute__((tls_model("initial-exec")));
+
+std::atomic<const Backend *> g_backend{nullptr};
+pthread_once_t g_once = PTHREAD_ONCE_INIT;
+pthread_key_t g_exit_key;
+bool g_have_key = false;
+
+void on_exit(void *)
+{
+	release_self();
+}
+
+void on_fork_child()
+{
+	after_fork_child();
+}
+
+void setup_once()
+{
+	g_have_key = pthread_key_create(&g_exit_key, on_exit) == 0;
+	pthread_atfork(nullptr, nullptr, on_fork_child);
+}
+
+bool owned_by_caller(const State &s)
+{
+	return s.block && s.tid == sys::gettid();
+}
+
+} // namespace
+
+void set_backend(const Backend *backend)
+{
+	g_backend.store(backend, std::memory_order_release);
+}
+
+const arena::Block *block(int *err)
+{
+	State &s = t_state;
+	if (s.block) {
+		if (s.tid == sys::gettid())
+			return &s.block;
+		// A vfork child runs on its parent's TLS: it must not touch the parent's block.
+		*err = -EPERM;
+		return nullptr;
+	}
+	pthread_once(&g_once, setup_once);
+	if (int e = arena::alloc(&s.block); e < 0) {
+		*err = e;
+		return nullptr;
+	}
+	s.tid = sys::gettid();
+	s.registered = false;
+	if (g_have_key)
+		pthread_setspecific(g_exit_key, &s);
+	return &s.block;
+}
+
+int register_self(int map_fd)
+{
+	State &s = t_state;
+	if (!owned_by_caller(s))
+		return -EINVAL;
+	if (s.registered)
+		return 0;
+	int err;
+	if (map_fd >= 0) {
+		err = direct::register_thread(map_fd, s.tid, s.block);
+	} else if (const Backend *b = g_backend.load(std::memory_order_acquire)) {
+		err = b->register_thread(s.tid, s.block);
+	} else {
+		err = -EBADF;
+	}
+	if (err == 0) {
+		s.registered = true;
+		s.map_fd = map_fd;
+	}
+	return err;
+}
+
+bool registered()
+{
+	return t_state.registered;
+}
+
+void release_self()
+{
+	State &s = t_state;
+	if (!owned_by_caller(s))
+		return;
+	if (s.registered) {
+		if (s.map_fd >= 0) {
+			// If the delete fails the registration may be alive: keep the block out of
+			// circulation rather than hand BPF-visible memory to another thread.
+			if (direct::unregister_thread(s.map_fd, s.tid) < 0) {
+				s = State{};
+				return;
+			}
+		} else if (const Backend *b = g_backend.load(std::memory_order_acquire)) {
+			b->unregister_thread(s.tid, s.block);
+		}
+	}
+	arena::release(s.block);
+	s = State{};
+	if (g_have_key)
+		pthread_setspecific(g_exit_key, nullptr);
+}
+
+void after_fork_child()
+{
+	// The child's only thread is the one that forked: its TLS is ours, under a new tid.
+	State &s = t_state;
+	bool had = static_cast<bool>(s.block);
+	arena::after_fork_child(had ? &s.block : nullptr);
+	if (!had)
+		return;
+	bool was_registered = s.registered;
+	s.tid = sys::gettid();
+	s.registered = false;
+	if (was_registered)
+		(void)register_self(s.map_fd);
+}
+
+} // namespace tld::thread

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+// Per-thread state: the thread's block and whether (and how) it is registered in tld_data_map.
+#pragma once
+
+#include <sys/types.h>
+
+#include <tld/tld.h>
+
+#include "arena.h"
+
+namespace tld::thread
+{
+
+// How a thread gets into tld_data_map when tld_get_data() is called with map_fd < 0.
+// libtldpreload installs one (broker or direct); plain libtld users pass a map fd instead.
+// Every hook runs in the thread concerned and returns 0 or -errno.
+struct Backend {
+	int (*register_thread)(pid_t tid, const arena::Block &block);
+	void (*unregister_thread)(pid_t tid, const arena::Block &block);
+};
+
+void set_backend(const Backend *backend);
+
+// The calling thread's block, allocated (not registered) on first use; nullptr on failure
+// with *err set.
+const arena::Block *block(int *err);
+
+// Registers the calling thread's block through map_fd (direct) or the backend (map_fd < 0).
+int register_self(int map_fd);
+bool registered();
+
+// Drops the registration and quarantines the block. Idempotent; runs on every exit path.
+void release_self();
+
+// Child side of fork(): the surviving thread keeps its block (at a private copy) and is
+// re-registered through the same path as before.
+void after_fork_child();
+
+} // namespace tld::thread
