@@ -22,6 +22,7 @@ struct State {
 	pid_t tid = 0;   // owner; differs from gettid() in a vfork child sharing our TLS
 	int map_fd = -1; // direct registration through this map, or -1: the backend
 	bool registered = false;
+	bool via_backend = false; // the backend was asked to register it
 };
 
 thread_local State t_state __attribute__((tls_model("initial-exec")));
@@ -92,6 +93,7 @@ int register_self(int map_fd)
 	if (map_fd >= 0) {
 		err = direct::register_thread(map_fd, s.tid, s.block);
 	} else if (const Backend *b = g_backend.load(std::memory_order_acquire)) {
+		s.via_backend = true;
 		err = b->register_thread(s.tid, s.block);
 	} else {
 		err = -EBADF;
@@ -108,22 +110,38 @@ bool registered()
 	return t_state.registered;
 }
 
+int unregister_self()
+{
+	State &s = t_state;
+	if (!owned_by_caller(s))
+		return 0;
+	int err = 0;
+	if (s.registered && s.map_fd >= 0) {
+		err = direct::unregister_thread(s.map_fd, s.tid);
+	} else if (s.via_backend) {
+		if (const Backend *b = g_backend.load(std::memory_order_acquire))
+			err = b->unregister_thread(s.tid, s.block, true);
+	}
+	if (err == 0)
+		s.registered = s.via_backend = false;
+	return err;
+}
+
 void release_self()
 {
 	State &s = t_state;
 	if (!owned_by_caller(s))
 		return;
-	if (s.registered) {
-		if (s.map_fd >= 0) {
-			// If the delete fails the registration may be alive: keep the block out of
-			// circulation rather than hand BPF-visible memory to another thread.
-			if (direct::unregister_thread(s.map_fd, s.tid) < 0) {
-				s = State{};
-				return;
-			}
-		} else if (const Backend *b = g_backend.load(std::memory_order_acquire)) {
-			b->unregister_thread(s.tid, s.block);
+	if (s.registered && s.map_fd >= 0) {
+		// If the delete fails the registration may be alive: keep the block out of
+		// circulation rather than hand BPF-visible memory to another thread.
+		if (direct::unregister_thread(s.map_fd, s.tid) < 0) {
+			s = State{};
+			return;
 		}
+	} else if (s.via_backend) {
+		if (const Backend *b = g_backend.load(std::memory_order_acquire))
+			b->unregister_thread(s.tid, s.block, false);
 	}
 	arena::release(s.block);
 	s = State{};
@@ -139,9 +157,9 @@ void after_fork_child()
 	arena::after_fork_child(had ? &s.block : nullptr);
 	if (!had)
 		return;
-	bool was_registered = s.registered;
+	bool was_registered = s.registered || s.via_backend;
 	s.tid = sys::gettid();
-	s.registered = false;
+	s.registered = s.via_backend = false;
 	if (was_registered)
 		(void)register_self(s.map_fd);
 }

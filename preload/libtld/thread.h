@@ -13,10 +13,12 @@ namespace tld::thread
 
 // How a thread gets into tld_data_map when tld_get_data() is called with map_fd < 0.
 // libtldpreload installs one (broker or direct); plain libtld users pass a map fd instead.
-// Every hook runs in the thread concerned and returns 0 or -errno.
+// Every hook runs in the thread concerned and returns 0 or -errno. unregister_thread is called
+// for every thread that went through register_thread, successful or not; with `wait` it
+// returns only once the registration is gone (before exec).
 struct Backend {
 	int (*register_thread)(pid_t tid, const arena::Block &block);
-	void (*unregister_thread)(pid_t tid, const arena::Block &block);
+	int (*unregister_thread)(pid_t tid, const arena::Block &block, bool wait);
 };
 
 void set_backend(const Backend *backend);
@@ -28,6 +30,10 @@ const arena::Block *block(int *err);
 // Registers the calling thread's block through map_fd (direct) or the backend (map_fd < 0).
 int register_self(int map_fd);
 bool registered();
+
+// Drops the registration but keeps the block (before exec; register_self() again if exec
+// fails). Returns 0 once the registration is gone, or -errno.
+int unregister_self();
 
 // Drops the registration and quarantines the block. Idempotent; runs on every exit path.
 void release_self();

@@ -80,3 +80,21 @@ inline int bpf_obj_get(const char *path, std::uint32_t flags = 0)
 }
 
 } // namespace tld::sys
+
+namespace tld::sys
+{
+
+// The kernel id of the BPF map behind `fd`, or -errno: tells whether an fd still is our map
+// (programs that close every fd they did not open may have closed it, and the number reused).
+inline long bpf_map_id(int fd)
+{
+	struct bpf_map_info info = {};
+	union bpf_attr attr = {};
+	attr.info.bpf_fd = static_cast<std::uint32_t>(fd);
+	attr.info.info_len = sizeof(info);
+	attr.info.info = reinterpret_cast<std::uint64_t>(&info);
+	int err = bpf(BPF_OBJ_GET_INFO_BY_FD, &attr);
+	return err < 0 ? err : static_cast<long>(info.id);
+}
+
+} // namespace tld::sys

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include "backend.h"
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <string>
+
+#include "broker.h"
+#include "config/keys_config.h"
+#include "libtld/direct.h"
+#include "libtld/thread.h"
+#include "log.h"
+#include "registry.h"
+#include "sys/syscalls.h"
+
+namespace tld::shim
+{
+namespace
+{
+
+enum Path : int { kNone, kBroker, kDirect };
+
+std::atomic<int> g_path{kNone};
+config::Registration g_mode = config::Registration::automatic;
+char g_socket[108];
+char g_map_path[256];
+std::atomic<int> g_map_fd{-1};
+std::atomic<long> g_map_id{0};
+std::atomic<std::uint64_t> g_next_try_ns{0};
+constexpr std::uint64_t kRetryNs = 1'000'000'000;
+
+std::uint64_t coarse_now_ns()
+{
+	timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return std::uint64_t(ts.tv_sec) * 1'000'000'000 + std::uint64_t(ts.tv_nsec);
+}
+
+// The map fd if it still is the map we opened; reopens it if the program closed it.
+int direct_map_fd()
+{
+	int fd = g_map_fd.load(std::memory_order_acquire);
+	if (fd >= 0 && sys::bpf_map_id(fd) == g_map_id.load(std::memory_order_relaxed))
+		return fd;
+	fd = sys::bpf_obj_get(g_map_path);
+	if (fd < 0)
+		return fd;
+	long id = sys::bpf_map_id(fd);
+	if (id < 0) {
+		close(fd);
+		return static_cast<int>(id);
+	}
+	g_map_id.store(id, std::memory_order_relaxed);
+	g_map_fd.store(fd, std::memory_order_release);
+	return fd;
+}
+
+int try_broker()
+{
+	if (g_mode == config::Registration::direct)
+		return -EPERM;
+	return broker_connect(g_socket);
+}
+
+int try_direct()
+{
+	if (g_mode == config::Registration::broker)
+		return -EPERM;
+	int fd = direct_map_fd();
+	return fd < 0 ? fd : 0;
+}
+
+int register_one(ThreadRec &rec)
+{
+	int err = -ENOTCONN;
+	switch (g_path.load(std::memory_order_acquire)) {
+	case kBroker:
+		err = broker_register(rec.tid, rec.block);
+		break;
+	case kDirect: {
+		int fd = direct_map_fd();
+		err = fd < 0 ? fd : direct::register_thread(fd, rec.tid, rec.block);
+		break;
+	}
+	}
+	return err;
+}
+
+void catch_up(ThreadRec &rec, void *)
+{
+	if (rec.block && !rec.registered.load(std::memory_order_acquire))
+		rec.registered.store(register_one(rec) == 0, std::memory_order_release);
+}
+
+// Picks a path; returns true if one works. `why` gets a message when none does.
+bool choose_path(std::string *why)
+{
+	int broker_err = try_broker();
+	if (broker_err == 0) {
+		g_path.store(kBroker, std::memory_order_release);
+		return true;
+	}
+	int direct_err = try_direct();
+	if (direct_err == 0) {
+		g_path.store(kDirect, std::memory_order_release);
+		return true;
+	}
+	g_path.store(kNone, std::memory_order_release);
+	if (why) {
+		char buf[512];
+		snprintf(buf, sizeof(buf),
+		         "cannot register threads: tldd at %s: %s; map %s: %s; running without "
+		         "hints "
+		         "until tldd is reachable",
+		         g_socket,
+		         broker_err == -EPERM ? "not used (registration = direct)"
+		                              : strerror(-broker_err),
+		         g_map_path,
+		         direct_err == -EPERM ? "not used (registration = broker)"
+		                              : strerror(-direct_err));
+		*why = buf;
+	}
+	return false;
+}
+
+// With no path, tries again at most once a second; on success registers every listed thread.
+void maybe_reconnect()
+{
+	std::uint64_t now = coarse_now_ns();
+	std::uint64_t next = g_next_try_ns.load(std::memory_order_relaxed);
+	if (now < next || !g_next_try_ns.compare_exchange_strong(next, now + kRetryNs))
+		return;
+	if (choose_path(nullptr)) {
+		debug("registration path available again; registering known threads");
+		registry_for_each(catch_up, nullptr);
+	}
+}
+
+int hook_register(pid_t tid, const arena::Block &block)
+{
+	ThreadRec &rec = self_record();
+	if (g_path.load(std::memory_order_acquire) == kNone)
+		maybe_reconnect();
+	if (g_path.load(std::memory_order_acquire) == kBroker && !broker_connected()) {
+		// tldd went away or this is a fork child: reconnect now, then catch up the others.
+		if (broker_connect(g_socket) == 0)
+			registry_for_each(catch_up, nullptr);
+		else
+			g_path.store(kNone, std::memory_order_release);
+	}
+	rec.tid = tid;
+	rec.block = block;
+	int err = register_one(rec);
+	rec.registered.store(err == 0, std::memory_order_release);
+	if (err)
+		debug("thread %d not registered: %s", tid, strerror(-err));
+	return err;
+}
+
+int hook_unregister(pid_t tid, const arena::Block &, bool wait)
+{
+	ThreadRec &rec = self_record();
+	if (!rec.registered.exchange(false, std::memory_order_acq_rel))
+		return 0;
+	switch (g_path.load(std::memory_order_acquire)) {
+	case kBroker:
+		return broker_unregister(tid, wait);
+	case kDirect: {
+		int fd = direct_map_fd();
+		return fd < 0 ? fd : direct::unregister_thread(fd, tid);
+	}
+	}
+	return -ENOTCONN;
+}
+
+const thread::Backend g_backend = {hook_register, hook_unregister};
+
+} // namespace
+
+void backend_init(const config::Options &options)
+{
+	g_mode = options.registration;
+	snprintf(g_socket, sizeof(g_socket), "%s", options.socket.c_str());
+	snprintf(g_map_path, sizeof(g_map_path), "%s/tld_data_map", options.pin_root.c_str());
+	std::string why;
+	if (!choose_path(&why))
+		warn_once("%s", why.c_str());
+	g_next_try_ns.store(coarse_now_ns() + kRetryNs, std::memory_order_relaxed);
+	thread::set_backend(&g_backend);
+}
+
+void backend_after_fork_child()
+{
+	broker_after_fork_child();
+}
+
+} // namespace tld::shim

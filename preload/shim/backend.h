@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+// Which path registers this process's threads (tldd's broker or the map directly), installed
+// into libtld as its registration backend. With neither available the program runs on without
+// hints, warns once, and retries at most once a second when a thread starts or is renamed.
+#pragma once
+
+namespace tld::config
+{
+struct Options;
+}
+
+namespace tld::shim
+{
+
+void backend_init(const config::Options &options);
+
+// Child side of fork(): the parent's broker connection is not ours to use.
+void backend_after_fork_child();
+
+} // namespace tld::shim

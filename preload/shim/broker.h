@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+// The preload's one connection to tldd (loader/broker_client), owned per process: a fork child
+// drops the inherited connection and opens its own with its own arena memfd.
+#pragma once
+
+#include <sys/types.h>
+
+#include "libtld/arena.h"
+
+namespace tld::shim
+{
+
+// Connects and sends the arena memfd if not connected (or connected from a parent process).
+// Returns 0 or -errno.
+int broker_connect(const char *socket_path);
+bool broker_connected();
+
+// Fire-and-forget registration of thread `tid`'s block; -errno if not connected or the send
+// failed (the connection is then dropped).
+int broker_register(pid_t tid, const arena::Block &block);
+
+// Removes `tid`'s registration; with `wait`, returns only once tldd has done it (or failed).
+int broker_unregister(pid_t tid, bool wait);
+
+void broker_after_fork_child();
+
+} // namespace tld::shim

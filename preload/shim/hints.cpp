@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+// The config is parsed once, in the constructor; per thread, resolve_values() fills a buffer on
+// the stack (no allocation, no lock) and the bytes are copied to the key offsets libtld gave.
+#include "hints.h"
+
+#include <climits>
+#include <cstring>
+#include <dlfcn.h>
+#include <linux/prctl.h>
+#include <new>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <tld/tld.h>
+
+#include "config/keys_config.h"
+#include "log.h"
+
+namespace tld::shim
+{
+namespace
+{
+
+config::KeysConfig *g_config = nullptr;
+std::int16_t g_offsets[TLD_MAX_KEYS];
+char g_exe[PATH_MAX];
+
+bool load_config(config::KeysConfig &out)
+{
+	const char *path = env("TLD_CONFIG");
+	if (!path || !*path)
+		path = config::kDefaultKeysConfigPath;
+	auto parsed = config::load_keys_config(path);
+	if (!parsed) {
+		warn_once("%s; running without hints", parsed.error().str().c_str());
+		return false;
+	}
+	out = std::move(parsed.value());
+	if (const char *set = env("TLD_SET")) {
+		auto overrides = config::parse_tld_set(out, set);
+		if (!overrides) {
+			warn_once("%s; running without hints", overrides.error().str().c_str());
+			return false;
+		}
+		out.overrides = std::move(overrides.value());
+	}
+	return true;
+}
+
+} // namespace
+
+bool hints_load()
+{
+	auto *cfg = new (std::nothrow) config::KeysConfig;
+	if (!cfg || !load_config(*cfg)) {
+		delete cfg;
+		return false;
+	}
+	set_quiet(cfg->options.quiet);
+	if (int err = tld_set_dyn_reserve(cfg->options.dyn_reserve); err < 0)
+		debug("dyn_reserve %u not applied: %s", cfg->options.dyn_reserve, strerror(-err));
+	for (std::size_t i = 0; i < cfg->keys.size(); i++) {
+		const auto &k = cfg->keys[i];
+		tld_key_t key = tld_create_key(k.name.c_str(), k.type.size);
+		if (key.off == -EEXIST)
+			key = tld_find_key(
+			        k.name.c_str()); // the program defined it first: share it
+		if (tld_key_is_err(key)) {
+			warn_once("%s:%d: key %s: %s; running without hints", cfg->file.c_str(),
+			          k.line, k.name.c_str(), strerror(-key.off));
+			delete cfg;
+			return false;
+		}
+		g_offsets[i] = key.off;
+	}
+	ssize_t n = readlink("/proc/self/exe", g_exe, sizeof(g_exe) - 1);
+	g_exe[n > 0 ? n : 0] = '\0';
+	g_config = cfg;
+	return true;
+}
+
+const config::KeysConfig *hints_config()
+{
+	return g_config;
+}
+
+bool hints_follow_names()
+{
+	return g_config && g_config->uses_thread_names;
+}
+
+bool hints_need_start_symbol()
+{
+	return g_config && g_config->uses_start_symbols;
+}
+
+void hints_apply(ThreadRec &rec, const char *thread_name)
+{
+	if (!g_config || !rec.block)
+		return;
+	config::ThreadFacts facts;
+	facts.exe = g_exe[0] ? g_exe : nullptr;
+	facts.thread = thread_name;
+	facts.start = rec.start_symbol;
+	alignas(8) std::uint8_t packed[TLD_PAGE_SIZE];
+	if (!config::resolve_values(*g_config, facts, packed))
+		return;
+	auto *data = static_cast<std::uint8_t *>(rec.block.data());
+	for (std::size_t i = 0; i < g_config->keys.size(); i++) {
+		const auto &k = g_config->keys[i];
+		std::memcpy(data + g_offsets[i], packed + k.packed_offset, k.type.size);
+	}
+}
+
+void current_thread_name(char buf[16])
+{
+	// The raw syscall: prctl() itself is wrapped by this library.
+	if (syscall(SYS_prctl, PR_GET_NAME, buf, 0, 0, 0) != 0)
+		buf[0] = '\0';
+	buf[15] = '\0';
+}
+
+const char *start_symbol(void *fn)
+{
+	Dl_info info;
+	if (!fn || !dladdr(fn, &info) || !info.dli_sname || info.dli_saddr != fn)
+		return nullptr;
+	return info.dli_sname;
+}
+
+} // namespace tld::shim

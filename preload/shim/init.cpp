@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+// libtldpreload.so: every thread of an unmodified program carries the hints its config
+// declares. The constructor is the recipe; anything that fails leaves the program running
+// without hints after one warning.
+#include <atomic>
+#include <cstring>
+#include <pthread.h>
+
+#include "backend.h"
+#include "config/keys_config.h"
+#include "hints.h"
+#include "libtld/thread.h"
+#include "log.h"
+#include "registry.h"
+#include "runtime.h"
+#include "sys/syscalls.h"
+
+namespace tld::shim
+{
+namespace
+{
+
+std::atomic<bool> g_active{false};
+
+} // namespace
+
+pthread_key_t g_unlist_key;
+
+namespace
+{
+
+// Runs before libtld's own key destructor (keys are destroyed in creation order and ours is
+// created first), so a thread leaves the list before its block goes back to the arena.
+void unlist(void *rec)
+{
+	registry_remove(*static_cast<ThreadRec *>(rec));
+}
+
+void fork_child()
+{
+	registry_after_fork_child();
+	self_record().tid = sys::gettid();
+	backend_after_fork_child();
+}
+
+} // namespace
+
+bool active()
+{
+	return g_active.load(std::memory_order_acquire);
+}
+
+void thread_begin(void *start_routine)
+{
+	ThreadRec &rec = self_record();
+	rec.self = pthread_self();
+	rec.tid = sys::gettid();
+	int err = 0;
+	const arena::Block *block = thread::block(&err);
+	if (!block) {
+		warn_once("thread %d gets no hints: %s", rec.tid, strerror(-err));
+		return;
+	}
+	rec.block = *block;
+	if (start_routine && hints_need_start_symbol())
+		rec.start_symbol = start_symbol(start_routine);
+	char name[16];
+	current_thread_name(name);
+	hints_apply(rec, name);
+	registry_add(rec);
+	pthread_setspecific(g_unlist_key, &rec);
+	(void)thread::register_self(-1);
+}
+
+void thread_renamed_self()
+{
+	char name[16];
+	current_thread_name(name);
+	hints_apply(self_record(), name);
+}
+
+} // namespace tld::shim
+
+__attribute__((constructor)) static void tld_preload_init()
+{
+	using namespace tld::shim;
+	const char *disable = env("TLD_DISABLE");
+	if (disable && disable[0] == '1')
+		return;
+	// Before anything in libtld: our fork handler must run before libtld's, which re-registers
+	// the surviving thread through a connection this handler resets.
+	pthread_atfork(nullptr, nullptr, fork_child);
+	if (pthread_key_create(&g_unlist_key, unlist) != 0)
+		return;
+	if (!hints_load())
+		return;
+	backend_init(hints_config()->options);
+	g_active.store(true, std::memory_order_release);
+	self_record().start_symbol = "main";
+	thread_begin(nullptr);
+}

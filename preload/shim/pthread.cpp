@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+// pthread_create: a trampoline sets the thread up in the new thread itself, so the creating
+// thread is not held up by registration. Exit needs no wrapper: libtld's key destructor runs
+// on return, pthread_exit() and cancellation alike. Renames re-apply name-based rules.
+#include <cstdarg>
+#include <cstdlib>
+#include <linux/prctl.h>
+#include <pthread.h>
+
+#include "hints.h"
+#include "real.h"
+#include "registry.h"
+#include "runtime.h"
+
+#define TLD_EXPORT extern "C" __attribute__((visibility("default")))
+
+namespace
+{
+
+struct Start {
+	void *(*fn)(void *);
+	void *arg;
+};
+
+void *trampoline(void *p)
+{
+	Start start = *static_cast<Start *>(p);
+	std::free(p);
+	tld::shim::thread_begin(reinterpret_cast<void *>(start.fn));
+	return start.fn(start.arg);
+}
+
+void apply_named(tld::shim::ThreadRec &rec, void *name)
+{
+	tld::shim::hints_apply(rec, static_cast<const char *>(name));
+}
+
+} // namespace
+
+TLD_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(void *),
+                              void *arg)
+{
+	if (!tld::shim::active())
+		return tld::shim::real::pthread_create(thread, attr, fn, arg);
+	auto *start = static_cast<Start *>(std::malloc(sizeof(Start)));
+	if (!start)
+		return tld::shim::real::pthread_create(thread, attr, fn, arg);
+	*start = {fn, arg};
+	int err = tld::shim::real::pthread_create(thread, attr, trampoline, start);
+	if (err)
+		std::free(start);
+	return err;
+}
+
+TLD_EXPORT int pthread_setname_np(pthread_t thread, const char *name)
+{
+	int err = tld::shim::real::pthread_setname_np(thread, name);
+	if (err || !tld::shim::active() || !tld::shim::hints_follow_names())
+		return err;
+	if (pthread_equal(thread, pthread_self()))
+		tld::shim::thread_renamed_self();
+	else
+		tld::shim::registry_with(thread, apply_named, const_cast<char *>(name));
+	return err;
+}
+
+TLD_EXPORT int prctl(int option, ...)
+{
+	va_list ap;
+	va_start(ap, option);
+	unsigned long a2 = va_arg(ap, unsigned long);
+	unsigned long a3 = va_arg(ap, unsigned long);
+	unsigned long a4 = va_arg(ap, unsigned long);
+	unsigned long a5 = va_arg(ap, unsigned long);
+	va_end(ap);
+	int ret = tld::shim::real::prctl(option, a2, a3, a4, a5);
+	if (ret == 0 && option == PR_SET_NAME && tld::shim::active() &&
+	    tld::shim::hints_follow_names())
+		tld::shim::thread_renamed_self();
+	return ret;
+}

@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+// The preload's life cycle: whether it is active, and what happens as a thread starts.
+#pragma once
+
+namespace tld::shim
+{
+
+// True once the constructor loaded the config and created the keys. Until then (and forever
+// if anything failed) every wrapper passes straight through to the real function.
+bool active();
+
+// In a new thread (or the main thread), before the program's code runs there: take a block,
+// write the configured values, list the thread and register it.
+void thread_begin(void *start_routine);
+
+// After the thread renamed itself or was renamed: re-apply rules that match on names.
+void thread_renamed_self();
+
+} // namespace tld::shim

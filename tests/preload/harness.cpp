@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include "harness.h"
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <poll.h>
+#include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <tld/abi.h>
+
+#include "hints_iter.skel.h"
+
+extern char **environ;
+
+namespace tld::test
+{
+
+std::map<pid_t, Hints> read_hints(int map_fd)
+{
+	std::map<pid_t, Hints> out;
+	hints_iter *skel = hints_iter__open();
+	if (!skel) {
+		ADD_FAILURE() << "hints_iter__open: " << strerror(errno);
+		return out;
+	}
+	int err = bpf_map__reuse_fd(skel->maps.tld_data_map, map_fd);
+	if (!err)
+		err = hints_iter__load(skel);
+	if (err) {
+		ADD_FAILURE() << "loading the hints iterator: " << strerror(-err);
+		hints_iter__destroy(skel);
+		return out;
+	}
+	bpf_link *link = bpf_program__attach_iter(skel->progs.dump_hints, nullptr);
+	if (!link) {
+		ADD_FAILURE() << "attaching the hints iterator: " << strerror(errno);
+		hints_iter__destroy(skel);
+		return out;
+	}
+	Fd iter(bpf_iter_create(bpf_link__fd(link)));
+	std::string bytes;
+	char buf[4096];
+	ssize_t n;
+	while (iter && (n = read(iter.get(), buf, sizeof(buf))) > 0)
+		bytes.append(buf, n);
+	for (std::size_t off = 0; off + sizeof(hints_record) <= bytes.size();
+	     off += sizeof(hints_record)) {
+		hints_record r;
+		std::memcpy(&r, bytes.data() + off, sizeof(r));
+		Hints h;
+		h.pid = r.pid;
+		h.tid = r.tid;
+		h.found = r.found;
+		h.prio = r.prio;
+		h.latency = r.latency;
+		h.deadline_ns = r.deadline_ns;
+		h.tag.assign(r.tag, strnlen(r.tag, sizeof(r.tag)));
+		out[h.tid] = h;
+	}
+	bpf_link__destroy(link);
+	hints_iter__destroy(skel);
+	return out;
+}
+
+namespace
+{
+
+std::vector<char *> cstrings(const std::vector<std::string> &v)
+{
+	std::vector<char *> out;
+	for (auto &s : v)
+		out.push_back(const_cast<char *>(s.c_str()));
+	out.push_back(nullptr);
+	return out;
+}
+
+} // namespace
+
+App::App(const std::vector<std::string> &argv, const std::vector<std::string> &env)
+{
+	int in[2], outp[2], errp[2];
+	if (pipe2(in, O_CLOEXEC) || pipe2(outp, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) {
+		ADD_FAILURE() << "pipe: " << strerror(errno);
+		return;
+	}
+	auto args = cstrings(argv);
+	auto envp = cstrings(env);
+	pid_ = fork();
+	if (pid_ == 0) {
+		dup2(in[0], 0);
+		dup2(outp[1], 1);
+		dup2(errp[1], 2);
+		execve(args[0], args.data(), envp.data());
+		_exit(127);
+	}
+	close(in[0]);
+	close(outp[1]);
+	close(errp[1]);
+	in_.reset(in[1]);
+	outp_.reset(outp[0]);
+	errp_.reset(errp[0]);
+}
+
+App::~App()
+{
+	if (pid_ > 0 && status_ < 0) {
+		kill(pid_, SIGKILL);
+		waitpid(pid_, nullptr, 0);
+	}
+}
+
+void App::drain(int timeout_ms, bool until_ready)
+{
+	for (int waited = 0; waited < timeout_ms;) {
+		if (until_ready && out_.find("READY\n") != std::string::npos)
+			return;
+		pollfd fds[2] = {{outp_.get(), POLLIN, 0}, {errp_.get(), POLLIN, 0}};
+		int n = poll(fds, 2, 100);
+		waited += 100;
+		if (n <= 0)
+			continue;
+		bool open = false;
+		for (int i = 0; i < 2; i++) {
+			if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP)))
+				continue;
+			char buf[4096];
+			ssize_t r = read(fds[i].fd, buf, sizeof(buf));
+			if (r > 0) {
+				(i == 0 ? out_ : err_).append(buf, r);
+				open = true;
+			} else if (i == 0) {
+				outp_.reset();
+			} else {
+				errp_.reset();
+			}
+		}
+		if (!outp_ && !errp_)
+			return;
+		(void)open;
+	}
+}
+
+std::map<pid_t, std::string> App::wait_ready(int timeout_ms)
+{
+	drain(timeout_ms, true);
+	std::map<pid_t, std::string> roles;
+	std::istringstream lines(out_);
+	std::string line;
+	while (std::getline(lines, line)) {
+		std::istringstream f(line);
+		std::string t, role;
+		pid_t pid, tid;
+		if (f >> t >> pid >> tid >> role && t == "T")
+			roles[tid] = role;
+	}
+	return roles;
+}
+
+int App::finish(int timeout_ms)
+{
+	in_.reset();
+	drain(timeout_ms, false);
+	for (int waited = 0; waited < timeout_ms; waited += 10) {
+		if (waitpid(pid_, &status_, WNOHANG) == pid_)
+			return status_;
+		usleep(10000);
+	}
+	kill(pid_, SIGKILL);
+	waitpid(pid_, &status_, 0);
+	ADD_FAILURE() << "app " << pid_ << " did not exit; killed";
+	return status_;
+}
+
+std::vector<std::string> preload_env(const std::string &config_path,
+                                     const std::vector<std::string> &extra)
+{
+	std::vector<std::string> env = {"PATH=/usr/bin:/bin", "LD_PRELOAD=" + preload_path(),
+	                                "TLD_CONFIG=" + config_path};
+	env.insert(env.end(), extra.begin(), extra.end());
+	return env;
+}
+
+std::string write_config(const std::string &dir, const std::string &options)
+{
+	std::ifstream in(std::string(TLD_TEST_SOURCE_DIR) + "/test.conf");
+	std::stringstream body;
+	body << "[options]\n" << options << "\n" << in.rdbuf();
+	std::string path = dir + "/keys.conf";
+	std::ofstream(path) << body.str();
+	return path;
+}
+
+std::string preload_path()
+{
+	return TLD_PRELOAD_PATH;
+}
+
+std::string app_path(const std::string &name)
+{
+	return std::string(TLD_APP_DIR) + "/" + name;
+}
+
+RunResult run(const std::vector<std::string> &argv, const std::vector<std::string> &env)
+{
+	App app(argv, env);
+	RunResult result;
+	result.status = app.finish(180000);
+	result.out = app.out();
+	result.err = app.err();
+	return result;
+}
+
+} // namespace tld::test

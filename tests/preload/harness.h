@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+// Runs programs under the real libtldpreload.so and reads their threads' hints the way a
+// scheduler would: through tld.bpf.h, in a task iterator over the real tld_data_map.
+#pragma once
+
+#include <map>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+#include <linux/types.h>
+
+#include "hints_record.h"
+#include "sys/fd.h"
+
+namespace tld::test
+{
+
+struct Hints {
+	pid_t pid = 0;
+	pid_t tid = 0;
+	unsigned found = 0;
+	unsigned prio = 0;
+	bool latency = false;
+	unsigned long long deadline_ns = 0;
+	std::string tag;
+};
+
+// Every registered task's hints, by tid. Fails the test (and returns empty) if the iterator
+// cannot be loaded against `map_fd`.
+std::map<pid_t, Hints> read_hints(int map_fd);
+
+// A child process with piped stdin/stdout/stderr.
+class App
+{
+public:
+	App(const std::vector<std::string> &argv, const std::vector<std::string> &env);
+	~App();
+	App(const App &) = delete;
+	App &operator=(const App &) = delete;
+
+	pid_t pid() const { return pid_; }
+	// Reads "T <pid> <tid> <role>" lines until "READY" (or EOF/timeout): role by tid.
+	std::map<pid_t, std::string> wait_ready(int timeout_ms = 20000);
+	// Closes stdin (the apps exit then), waits, returns the exit status; stdout/stderr kept.
+	int finish(int timeout_ms = 20000);
+	const std::string &out() const { return out_; }
+	const std::string &err() const { return err_; }
+
+private:
+	void drain(int timeout_ms, bool until_ready);
+	pid_t pid_ = -1;
+	Fd in_, outp_, errp_;
+	std::string out_, err_;
+	std::size_t parsed_ = 0;
+	int status_ = -1;
+};
+
+// The environment for running under the preload: LD_PRELOAD, TLD_CONFIG and extras.
+std::vector<std::string> preload_env(const std::string &config_path,
+                                     const std::vector<std::string> &extra = {});
+
+// Writes test.conf with an [options] section in front; returns the path.
+std::string write_config(const std::string &dir, const std::string &options);
+
+// Paths of the build: the preload and the test apps (set by CMake).
+std::string preload_path();
+std::string app_path(const std::string &name);
+
+// Runs argv to completion; returns {exit status, stdout, stderr}.
+struct RunResult {
+	int status = -1;
+	std::string out, err;
+};
+RunResult run(const std::vector<std::string> &argv, const std::vector<std::string> &env);
+
+} // namespace tld::test

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+// Test programs that know nothing of tld, under the real preload, registering directly into a
+// real pinned tld_data_map: for every live thread BPF sees exactly what config and rules give.
+#include <gtest/gtest.h>
+
+#include <dirent.h>
+#include <fstream>
+#include <set>
+#include <sys/stat.h>
+
+#include <bpf/bpf.h>
+
+#include "bpffs.h"
+#include "harness.h"
+#include "test_map.h"
+
+namespace tld::test
+{
+namespace
+{
+
+std::set<pid_t> live_tids(pid_t pid)
+{
+	std::set<pid_t> tids;
+	std::string dir = "/proc/" + std::to_string(pid) + "/task";
+	if (DIR *d = opendir(dir.c_str())) {
+		while (dirent *e = readdir(d))
+			if (e->d_name[0] != '.')
+				tids.insert(std::stoi(e->d_name));
+		closedir(d);
+	}
+	return tids;
+}
+
+struct Expect {
+	unsigned prio = 1;
+	bool latency = false;
+	unsigned long long deadline_ns = 2000000;
+	std::string tag = "none";
+};
+
+Expect expected_for(const std::string &role)
+{
+	Expect e;
+	if (role.rfind("worker-", 0) == 0 || role == "renamed") // "renamed" becomes worker-7
+		e.prio = role == "worker-1" ? 9 : 5;
+	if (role == "latency") {
+		e.latency = true;
+		e.tag = "fast";
+	}
+	return e;
+}
+
+void check_thread(const std::map<pid_t, Hints> &hints, pid_t tid, const std::string &role,
+                  const Expect &e)
+{
+	SCOPED_TRACE("thread " + std::to_string(tid) + " (" + role + ")");
+	auto it = hints.find(tid);
+	ASSERT_NE(it, hints.end()) << "BPF sees no task local data for this thread";
+	const Hints &h = it->second;
+	EXPECT_EQ(h.found, unsigned(HINT_PRIO | HINT_LATENCY | HINT_DEADLINE | HINT_TAG));
+	EXPECT_EQ(h.prio, e.prio);
+	EXPECT_EQ(h.latency, e.latency);
+	EXPECT_EQ(h.deadline_ns, e.deadline_ns);
+	EXPECT_EQ(h.tag, e.tag);
+}
+
+// A pinned map in a private bpffs and a config that registers into it directly.
+class PreloadDirect : public ::testing::Test
+{
+protected:
+	void SetUp() override
+	{
+		ASSERT_TRUE(bpffs_.ok());
+		ASSERT_GE(map_.fd(), 0) << map_.error();
+		ASSERT_EQ(bpf_obj_pin(map_.fd(), (bpffs_.path() + "/tld_data_map").c_str()), 0)
+		        << strerror(errno);
+		config_ = write_config(dir_.path(),
+		                       "registration = direct\npin_root = " + bpffs_.path() +
+		                               "\nsocket = " + dir_.path() + "/none.sock\n");
+	}
+
+	// Runs `app` under the preload until READY and checks every announced thread.
+	std::map<pid_t, std::string>
+	run_and_check(const std::vector<std::string> &argv,
+	              const std::vector<std::string> &extra_env = {},
+	              Expect (*expect)(const std::string &) = expected_for)
+	{
+		App app(argv, preload_env(config_, extra_env));
+		auto roles = app.wait_ready();
+		EXPECT_FALSE(roles.empty()) << "no READY; stderr: " << app.err();
+		auto hints = read_hints(map_.fd());
+		std::set<pid_t> live = live_tids(app.pid());
+		for (auto &[tid, role] : roles)
+			if (live.count(tid)) // threads of an image replaced by exec are gone
+				check_thread(hints, tid, role, expect(role));
+		// Every live thread of the process carries hints, not just the announced ones.
+		for (pid_t tid : live)
+			EXPECT_TRUE(hints.count(tid)) << "live thread " << tid << " not registered";
+		EXPECT_EQ(app.finish(), 0) << app.err();
+		EXPECT_EQ(app.err(), "") << "the preload printed something";
+		return roles;
+	}
+
+	TempDir dir_;
+	BpffsMount bpffs_;
+	TestMap map_;
+	std::string config_;
+};
+
+TEST_F(PreloadDirect, PthreadsOfEveryKindCarryTheirHints)
+{
+	auto roles = run_and_check({app_path("threads_app"), "mix"});
+	std::set<std::string> seen;
+	for (auto &[tid, role] : roles)
+		seen.insert(role);
+	EXPECT_EQ(seen, (std::set<std::string>{"main", "worker-0", "worker-1", "worker-2",
+	                                       "renamed", "latency", "detached"}));
+}
+
+TEST_F(PreloadDirect, TldSetOverridesRulesForOneRun)
+{
+	run_and_check({app_path("threads_app"), "mix"}, {"TLD_SET=prio=3,tag=env"},
+	              [](const std::string &role) {
+		              Expect e = expected_for(role);
+		              e.prio = 3;
+		              e.tag = "env";
+		              return e;
+	              });
+}
+
+TEST_F(PreloadDirect, StdThreadWorkers)
+{
+	auto roles = run_and_check({app_path("cxx_app")});
+	EXPECT_EQ(roles.size(), 5u);
+}
+
+TEST_F(PreloadDirect, ForkChildGetsItsOwnRegisteredBlocks)
+{
+	App app({app_path("threads_app"), "fork"}, preload_env(config_));
+	auto roles = app.wait_ready();
+	ASSERT_FALSE(roles.empty()) << app.err();
+	auto hints = read_hints(map_.fd());
+	pid_t parent = app.pid(), child = 0;
+	for (auto &[tid, role] : roles) {
+		check_thread(hints, tid, role, expected_for(role));
+		if (role == "child-forker")
+			child = hints.count(tid) ? hints.at(tid).pid : 0;
+	}
+	ASSERT_NE(child, 0);
+	EXPECT_NE(child, parent);
+	for (pid_t tid : live_tids(child))
+		EXPECT_TRUE(hints.count(tid)) << "child thread " << tid << " not registered";
+	EXPECT_EQ(app.finish(), 0) << app.err();
+}
+
+TEST_F(PreloadDirect, ExecWithPreloadStartsFresh)
+{
+	auto roles = run_and_check({app_path("threads_app"), "exec"});
+	std::set<std::string> seen;
+	for (auto &[tid, role] : roles)
+		seen.insert(role);
+	EXPECT_TRUE(seen.count("main")) << "the new image did not come up";
+}
+
+TEST_F(PreloadDirect, ExecWithoutPreloadLeavesNoStaleHints)
+{
+	App app({app_path("threads_app"), "exec", "clean"}, preload_env(config_));
+	auto roles = app.wait_ready();
+	pid_t pid = app.pid();
+	bool new_image = false;
+	for (auto &[tid, role] : roles)
+		new_image |= role == "main";
+	ASSERT_TRUE(new_image) << app.err();
+	auto hints = read_hints(map_.fd());
+	for (auto &[tid, h] : hints)
+		EXPECT_NE(h.pid, pid) << "thread " << tid << " of the new image still has hints";
+	EXPECT_EQ(app.finish(), 0) << app.err();
+}
+
+// The measurement behind the exec wrappers: task storage belongs to the task, so a registration
+// made before exec survives into the new image unless someone removes it.
+TEST_F(PreloadDirect, KernelKeepsTaskStorageAcrossExec)
+{
+	App app({app_path("exec_probe"), bpffs_.path() + "/tld_data_map"}, {"PATH=/usr/bin:/bin"});
+	std::string out;
+	for (int i = 0; i < 200 && app.out().find("REGISTERED") == std::string::npos; i++)
+		app.wait_ready(50);
+	ASSERT_NE(app.out().find("REGISTERED"), std::string::npos) << app.err();
+	// Wait until the image is sleep(1).
+	std::string comm;
+	for (int i = 0; i < 200 && comm != "sleep\n"; i++) {
+		std::ifstream f("/proc/" + std::to_string(app.pid()) + "/comm");
+		std::getline(f, comm);
+		comm += "\n";
+		usleep(10000);
+	}
+	ASSERT_EQ(comm, "sleep\n");
+	auto hints = read_hints(map_.fd());
+	ASSERT_TRUE(hints.count(app.pid())) << "the kernel dropped the entry at exec";
+	EXPECT_EQ(hints.at(app.pid()).prio, 42u) << "the new image sees the old image's hint";
+}
+
+TEST_F(PreloadDirect, ManyShortThreadsRunNormally)
+{
+	RunResult r = run({app_path("threads_app"), "spawn", "300"}, preload_env(config_));
+	EXPECT_EQ(r.status, 0) << r.err;
+	EXPECT_EQ(r.out, "spawned\n");
+	EXPECT_EQ(r.err, "");
+}
+
+} // namespace
+} // namespace tld::test
