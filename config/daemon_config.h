@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+// tldd's settings: the command line, then /etc/tld/tldd.conf (or --config FILE); the command line
+// wins. Boost.Program_options does the work and may throw, but only inside daemon_config.cpp:
+// everything here returns errors as values, and no Boost type leaks out.
+//
+// tldd.conf is INI (config/ini.h) without sections: "max-clients = 256", one setting a line, the
+// same names as the long options. config/tldd.conf is a commented sample.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <sys/types.h>
+
+#include "config/keys_config.h"
+#include "config/parse_error.h"
+
+namespace tld::config
+{
+
+inline constexpr const char *kDefaultDaemonConfigPath = "/etc/tld/tldd.conf";
+
+enum class LogLevel { error, warn, info, debug };
+
+const char *log_level_name(LogLevel level);
+
+struct DaemonConfig {
+	std::string pin_root = kDefaultPinRoot;  // where the maps are pinned (a bpffs)
+	std::string socket = kDefaultSocketPath; // the broker's UNIX socket
+	unsigned socket_mode = 0660;             // permission bits of the socket, at most 0777
+	std::string socket_group;                // group owning the socket; empty: tldd's own
+	std::string direct_group;               // group trusted with direct map access; empty: none
+	unsigned max_threads_per_client = 4096; // registrations one client may hold
+	uint64_t max_memfd_bytes = 16u << 20;   // largest memfd a client may hand over
+	unsigned max_clients = 1024;            // clients connected at once
+	LogLevel log_level = LogLevel::info;
+	std::string keys_config = kDefaultKeysConfigPath;
+
+	std::string config_file; // the settings file that was read; empty if none was
+	bool help = false;       // --help: print daemon_help() and exit 0; nothing else is set
+};
+
+// Parses argv (argv[0] is the program) and then the settings file: --config FILE, or
+// @default_config, which may be missing (FILE from --config may not). Errors read
+// "command line: ..." or "FILE:LINE: ...": an unknown setting, a malformed line or value, a
+// setting given twice in the file, a command-line-only option in the file.
+Parsed<DaemonConfig>
+parse_daemon_config(int argc, const char *const *argv,
+                    const std::string &default_config = kDefaultDaemonConfigPath);
+
+// The --help text.
+std::string daemon_help(std::string_view program);
+
+// Resolves socket-group / direct-group (a group name or a number) to a gid.
+// Return: false with @why set if it is neither a number nor a known group.
+bool resolve_group(const std::string &group, gid_t &gid, std::string &why);
+
+} // namespace tld::config

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+// read_config_file() (declared in ini.h): plain syscalls, no streams, no exceptions. It runs in
+// whatever program the preload is loaded into, so it must never block and never read without bound.
+#include "config/no_exceptions.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config/ini.h"
+
+namespace tld::config
+{
+
+namespace
+{
+
+std::string errno_text(int err)
+{
+	char buf[128];
+	// GNU strerror_r: returns a pointer to the text, in buf or static; thread-safe either way.
+	return strerror_r(err, buf, sizeof(buf));
+}
+
+class FdGuard
+{
+public:
+	explicit FdGuard(int fd) : fd_(fd) {}
+	~FdGuard() { close(fd_); }
+	FdGuard(const FdGuard &) = delete;
+	FdGuard &operator=(const FdGuard &) = delete;
+
+private:
+	int fd_;
+};
+
+} // namespace
+
+Parsed<std::string> read_config_file(const std::string &path)
+{
+	if (path.empty())
+		return ParseError{"(empty path)", 0, "no config file name given"};
+
+	// O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever.
+	int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return ParseError{path, 0, "cannot open: " + errno_text(errno)};
+	FdGuard guard(fd);
+
+	struct stat st;
+	if (fstat(fd, &st) != 0)
+		return ParseError{path, 0, "cannot stat: " + errno_text(errno)};
+	if (S_ISDIR(st.st_mode))
+		return ParseError{path, 0, "is a directory, not a config file"};
+	if (!S_ISREG(st.st_mode))
+		return ParseError{path, 0, "is not a regular file"};
+	if (static_cast<unsigned long long>(st.st_size) > kMaxConfigFileBytes)
+		return ParseError{path, 0,
+		                  "is " + std::to_string(st.st_size) + " bytes, more than the " +
+		                          std::to_string(kMaxConfigFileBytes) +
+		                          " a config file may have"};
+
+	// Read to EOF rather than trusting st_size: files in /proc and some FUSE files report 0.
+	std::string text;
+	char buf[4096];
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return ParseError{path, 0, "cannot read: " + errno_text(errno)};
+		if (n == 0)
+			break;
+		if (text.size() + static_cast<size_t>(n) > kMaxConfigFileBytes)
+			return ParseError{path, 0,
+			                  "is more than the " +
+			                          std::to_string(kMaxConfigFileBytes) +
+			                          " bytes a config file may have"};
+		text.append(buf, static_cast<size_t>(n));
+	}
+	return text;
+}
+
+} // namespace tld::config
