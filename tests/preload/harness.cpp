@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
@@ -21,36 +22,47 @@
 
 extern char **environ;
 
-namespace tld::test
-{
+namespace tld::test {
 
-std::map<pid_t, Hints> read_hints(int map_fd)
+HintsReader::HintsReader(int map_fd)
 {
-	std::map<pid_t, Hints> out;
-	hints_iter *skel = hints_iter__open();
-	if (!skel) {
+	skel_ = hints_iter__open();
+	if (!skel_) {
 		ADD_FAILURE() << "hints_iter__open: " << strerror(errno);
-		return out;
+		return;
 	}
-	int err = bpf_map__reuse_fd(skel->maps.tld_data_map, map_fd);
+	int err = bpf_map__reuse_fd(skel_->maps.tld_data_map, map_fd);
 	if (!err)
-		err = hints_iter__load(skel);
+		err = hints_iter__load(skel_);
 	if (err) {
 		ADD_FAILURE() << "loading the hints iterator: " << strerror(-err);
-		hints_iter__destroy(skel);
-		return out;
+		return;
 	}
-	bpf_link *link = bpf_program__attach_iter(skel->progs.dump_hints, nullptr);
-	if (!link) {
+	link_ = bpf_program__attach_iter(skel_->progs.dump_hints, nullptr);
+	if (!link_)
 		ADD_FAILURE() << "attaching the hints iterator: " << strerror(errno);
-		hints_iter__destroy(skel);
+}
+
+HintsReader::~HintsReader()
+{
+	bpf_link__destroy(link_);
+	hints_iter__destroy(skel_);
+}
+
+std::map<pid_t, Hints> HintsReader::read() const
+{
+	std::map<pid_t, Hints> out;
+	if (!link_)
+		return out;
+	Fd iter(bpf_iter_create(bpf_link__fd(link_)));
+	if (!iter) {
+		ADD_FAILURE() << "bpf_iter_create: " << strerror(errno);
 		return out;
 	}
-	Fd iter(bpf_iter_create(bpf_link__fd(link)));
 	std::string bytes;
 	char buf[4096];
 	ssize_t n;
-	while (iter && (n = read(iter.get(), buf, sizeof(buf))) > 0)
+	while ((n = ::read(iter.get(), buf, sizeof(buf))) > 0)
 		bytes.append(buf, n);
 	for (std::size_t off = 0; off + sizeof(hints_record) <= bytes.size();
 	     off += sizeof(hints_record)) {
@@ -66,13 +78,15 @@ std::map<pid_t, Hints> read_hints(int map_fd)
 		h.tag.assign(r.tag, strnlen(r.tag, sizeof(r.tag)));
 		out[h.tid] = h;
 	}
-	bpf_link__destroy(link);
-	hints_iter__destroy(skel);
 	return out;
 }
 
-namespace
+std::map<pid_t, Hints> read_hints(int map_fd)
 {
+	return HintsReader(map_fd).read();
+}
+
+namespace {
 
 std::vector<char *> cstrings(const std::vector<std::string> &v)
 {
@@ -85,7 +99,8 @@ std::vector<char *> cstrings(const std::vector<std::string> &v)
 
 } // namespace
 
-App::App(const std::vector<std::string> &argv, const std::vector<std::string> &env)
+App::App(const std::vector<std::string> &argv, const std::vector<std::string> &env,
+         const std::string &stdout_file)
 {
 	int in[2], outp[2], errp[2];
 	if (pipe2(in, O_CLOEXEC) || pipe2(outp, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) {
@@ -97,7 +112,10 @@ App::App(const std::vector<std::string> &argv, const std::vector<std::string> &e
 	pid_ = fork();
 	if (pid_ == 0) {
 		dup2(in[0], 0);
-		dup2(outp[1], 1);
+		int out = stdout_file.empty()
+		                  ? outp[1]
+		                  : open(stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		dup2(out, 1);
 		dup2(errp[1], 2);
 		execve(args[0], args.data(), envp.data());
 		_exit(127);
@@ -120,12 +138,12 @@ App::~App()
 
 void App::drain(int timeout_ms, bool until_ready)
 {
-	for (int waited = 0; waited < timeout_ms;) {
+	auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+	while (std::chrono::steady_clock::now() < deadline) {
 		if (until_ready && out_.find("READY\n") != std::string::npos)
 			return;
 		pollfd fds[2] = {{outp_.get(), POLLIN, 0}, {errp_.get(), POLLIN, 0}};
 		int n = poll(fds, 2, 100);
-		waited += 100;
 		if (n <= 0)
 			continue;
 		bool open = false;
@@ -209,9 +227,10 @@ std::string app_path(const std::string &name)
 	return std::string(TLD_APP_DIR) + "/" + name;
 }
 
-RunResult run(const std::vector<std::string> &argv, const std::vector<std::string> &env)
+RunResult run(const std::vector<std::string> &argv, const std::vector<std::string> &env,
+              const std::string &stdout_file)
 {
-	App app(argv, env);
+	App app(argv, env, stdout_file);
 	RunResult result;
 	result.status = app.finish(180000);
 	result.out = app.out();

@@ -11,10 +11,12 @@
 #include <linux/types.h>
 
 #include "hints_record.h"
+
+struct hints_iter;
+struct bpf_link;
 #include "sys/fd.h"
 
-namespace tld::test
-{
+namespace tld::test {
 
 struct Hints {
 	pid_t pid = 0;
@@ -26,15 +28,32 @@ struct Hints {
 	std::string tag;
 };
 
-// Every registered task's hints, by tid. Fails the test (and returns empty) if the iterator
-// cannot be loaded against `map_fd`.
+// The hints iterator, loaded once against a tld_data_map; read() runs it anew each time.
+class HintsReader {
+public:
+	// Fails the test (and read() returns empty) if the iterator cannot be loaded.
+	explicit HintsReader(int map_fd);
+	~HintsReader();
+	HintsReader(const HintsReader &) = delete;
+	HintsReader &operator=(const HintsReader &) = delete;
+
+	// Every registered task's hints, by tid.
+	std::map<pid_t, Hints> read() const;
+
+private:
+	::hints_iter *skel_ = nullptr;
+	::bpf_link *link_ = nullptr;
+};
+
+// One-shot HintsReader(map_fd).read().
 std::map<pid_t, Hints> read_hints(int map_fd);
 
 // A child process with piped stdin/stdout/stderr.
-class App
-{
+class App {
 public:
-	App(const std::vector<std::string> &argv, const std::vector<std::string> &env);
+	// stdout_file: where the program's stdout goes (default: a pipe read into out()).
+	App(const std::vector<std::string> &argv, const std::vector<std::string> &env,
+	    const std::string &stdout_file = "");
 	~App();
 	App(const App &) = delete;
 	App &operator=(const App &) = delete;
@@ -72,6 +91,7 @@ struct RunResult {
 	int status = -1;
 	std::string out, err;
 };
-RunResult run(const std::vector<std::string> &argv, const std::vector<std::string> &env);
+RunResult run(const std::vector<std::string> &argv, const std::vector<std::string> &env,
+              const std::string &stdout_file = "");
 
 } // namespace tld::test

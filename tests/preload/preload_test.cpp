@@ -14,10 +14,8 @@
 #include "harness.h"
 #include "test_map.h"
 
-namespace tld::test
-{
-namespace
-{
+namespace tld::test {
+namespace {
 
 std::set<pid_t> live_tids(pid_t pid)
 {
@@ -66,8 +64,7 @@ void check_thread(const std::map<pid_t, Hints> &hints, pid_t tid, const std::str
 }
 
 // A pinned map in a private bpffs and a config that registers into it directly.
-class PreloadDirect : public ::testing::Test
-{
+class PreloadDirect : public ::testing::Test {
 protected:
 	void SetUp() override
 	{
