@@ -16,10 +16,8 @@
 #include "registry.h"
 #include "sys/syscalls.h"
 
-namespace tld::shim
-{
-namespace
-{
+namespace tld::shim {
+namespace {
 
 enum Path : int { kNone, kBroker, kDirect };
 
@@ -89,9 +87,10 @@ int register_one(ThreadRec &rec)
 	return err;
 }
 
-void catch_up(ThreadRec &rec, void *)
+// ctx non-null: register again even threads already registered (after a reconnect).
+void catch_up(ThreadRec &rec, void *all)
 {
-	if (rec.block && !rec.registered.load(std::memory_order_acquire))
+	if (rec.block && (all || !rec.registered.load(std::memory_order_acquire)))
 		rec.registered.store(register_one(rec) == 0, std::memory_order_release);
 }
 
@@ -139,6 +138,12 @@ void maybe_reconnect()
 	}
 }
 
+bool lost_connection(int err)
+{
+	return err == -ENOTCONN || err == -ECONNREFUSED || err == -ENOENT || err == -EPIPE ||
+	       err == -ECONNRESET;
+}
+
 int hook_register(pid_t tid, const arena::Block &block)
 {
 	ThreadRec &rec = self_record();
@@ -154,9 +159,17 @@ int hook_register(pid_t tid, const arena::Block &block)
 	rec.tid = tid;
 	rec.block = block;
 	int err = register_one(rec);
+	if (g_path.load(std::memory_order_acquire) == kBroker && broker_reconnected()) {
+		static int all = 1;
+		registry_for_each(catch_up, &all);
+	}
 	rec.registered.store(err == 0, std::memory_order_release);
-	if (err)
+	if (err) {
 		debug("thread %d not registered: %s", tid, strerror(-err));
+		// tldd is gone: retry (and catch every thread up) on a later thread start.
+		if (lost_connection(err))
+			g_path.store(kNone, std::memory_order_release);
+	}
 	return err;
 }
 

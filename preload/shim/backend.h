@@ -4,13 +4,11 @@
 // hints, warns once, and retries at most once a second when a thread starts or is renamed.
 #pragma once
 
-namespace tld::config
-{
+namespace tld::config {
 struct Options;
 }
 
-namespace tld::shim
-{
+namespace tld::shim {
 
 void backend_init(const config::Options &options);
 

@@ -1,28 +1,68 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-// PLACEHOLDER until loader/broker_client lands.
+// The preload's tldd connection. tld::broker::Client does the protocol, reconnects and
+// resends HELLO by itself; this file ties it to the arena and tells the backend when a new
+// connection means every thread must be registered again (tldd may have lost what was queued).
 #include "broker.h"
 
+#include <atomic>
 #include <cerrno>
 
-namespace tld::shim
-{
+#include "broker_client.h"
+#include "libtld/keys.h"
 
-int broker_connect(const char *)
+namespace tld::shim {
+namespace {
+
+broker::Client g_client;
+std::atomic<bool> g_path_set{false};
+std::atomic<std::uint64_t> g_seen_reconnects{0};
+
+// Before exec the registration must be gone before the image is replaced; tldd is local and
+// normally answers in well under a millisecond, so this only bites when it is stuck.
+constexpr int kUnregisterWaitMs = 200;
+
+} // namespace
+
+int broker_connect(const char *socket_path)
 {
-	return -ENOTSUP;
+	bool expected = false;
+	if (g_path_set.compare_exchange_strong(expected, true))
+		if (int err = g_client.set_path(socket_path); err < 0)
+			return err;
+	int memfd = arena::memfd();
+	if (memfd < 0)
+		return -EBADF;
+	if (int err = g_client.connect(); err < 0)
+		return err;
+	return g_client.hello(memfd);
 }
+
 bool broker_connected()
 {
-	return false;
+	return g_client.event_fd() >= 0;
 }
-int broker_register(pid_t, const arena::Block &)
+
+bool broker_reconnected()
 {
-	return -ENOTCONN;
+	std::uint64_t now = g_client.stats().reconnects;
+	return g_seen_reconnects.exchange(now, std::memory_order_acq_rel) != now;
 }
-int broker_unregister(pid_t, bool)
+
+int broker_register(pid_t tid, const arena::Block &block)
 {
-	return -ENOTCONN;
+	// Drain tldd's answers so its queue for us never fills; failures are counted in stats().
+	(void)g_client.poll_events();
+	return g_client.register_thread(tid, block.page_index, block.start, keys::block_size());
 }
-void broker_after_fork_child() {}
+
+int broker_unregister(pid_t tid, bool wait)
+{
+	return g_client.unregister_thread(tid, wait ? kUnregisterWaitMs : 0);
+}
+
+void broker_after_fork_child()
+{
+	g_client.after_fork();
+}
 
 } // namespace tld::shim

@@ -7,13 +7,16 @@
 
 #include "libtld/arena.h"
 
-namespace tld::shim
-{
+namespace tld::shim {
 
 // Connects and sends the arena memfd if not connected (or connected from a parent process).
 // Returns 0 or -errno.
 int broker_connect(const char *socket_path);
 bool broker_connected();
+
+// Whether the connection was re-established (tldd restarted) since the last call: everything
+// queued to the old tldd may be lost, so every thread is registered again.
+bool broker_reconnected();
 
 // Fire-and-forget registration of thread `tid`'s block; -errno if not connected or the send
 // failed (the connection is then dropped).

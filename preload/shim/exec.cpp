@@ -23,8 +23,7 @@
 
 #define TLD_EXPORT extern "C" __attribute__((visibility("default")))
 
-namespace
-{
+namespace {
 
 struct Saved {
 	bool unregistered = false;

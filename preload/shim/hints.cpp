@@ -16,10 +16,8 @@
 #include "config/keys_config.h"
 #include "log.h"
 
-namespace tld::shim
-{
-namespace
-{
+namespace tld::shim {
+namespace {
 
 config::KeysConfig *g_config = nullptr;
 std::int16_t g_offsets[TLD_MAX_KEYS];

@@ -5,13 +5,11 @@
 
 #include "registry.h"
 
-namespace tld::config
-{
+namespace tld::config {
 struct KeysConfig;
 }
 
-namespace tld::shim
-{
+namespace tld::shim {
 
 // Loads the keys config ($TLD_CONFIG or /etc/tld/keys.conf) and TLD_SET and creates the keys.
 // On failure it warns once (file, line, what) and returns false: the program runs without hints.

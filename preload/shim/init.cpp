@@ -15,10 +15,8 @@
 #include "runtime.h"
 #include "sys/syscalls.h"
 
-namespace tld::shim
-{
-namespace
-{
+namespace tld::shim {
+namespace {
 
 std::atomic<bool> g_active{false};
 
@@ -26,8 +24,7 @@ std::atomic<bool> g_active{false};
 
 pthread_key_t g_unlist_key;
 
-namespace
-{
+namespace {
 
 // Runs before libtld's own key destructor (keys are destroyed in creation order and ours is
 // created first), so a thread leaves the list before its block goes back to the arena.

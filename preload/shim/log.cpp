@@ -9,10 +9,8 @@
 
 extern char **environ;
 
-namespace tld::shim
-{
-namespace
-{
+namespace tld::shim {
+namespace {
 
 std::atomic<bool> g_warned{false};
 std::atomic<bool> g_quiet{false};

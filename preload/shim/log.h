@@ -3,8 +3,7 @@
 // not ours to fill. Messages are formatted on the stack and written with write(2).
 #pragma once
 
-namespace tld::shim
-{
+namespace tld::shim {
 
 // Silences warn_once() (config `quiet = true`).
 void set_quiet(bool quiet);

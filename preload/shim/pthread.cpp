@@ -14,8 +14,7 @@
 
 #define TLD_EXPORT extern "C" __attribute__((visibility("default")))
 
-namespace
-{
+namespace {
 
 struct Start {
 	void *(*fn)(void *);

@@ -5,10 +5,8 @@
 #include <cerrno>
 #include <dlfcn.h>
 
-namespace tld::shim::real
-{
-namespace
-{
+namespace tld::shim::real {
+namespace {
 
 // Resolves `name` once; concurrent first calls may both look it up, which is harmless.
 template <typename Fn> Fn resolve(std::atomic<Fn> &slot, const char *name)

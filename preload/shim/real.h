@@ -6,8 +6,7 @@
 #include <pthread.h>
 #include <sys/types.h>
 
-namespace tld::shim::real
-{
+namespace tld::shim::real {
 
 int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(void *), void *arg);
 int pthread_setname_np(pthread_t thread, const char *name);

@@ -4,10 +4,8 @@
 #include <atomic>
 #include <sched.h>
 
-namespace tld::shim
-{
-namespace
-{
+namespace tld::shim {
+namespace {
 
 thread_local ThreadRec t_rec __attribute__((tls_model("initial-exec")));
 

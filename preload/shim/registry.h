@@ -10,8 +10,7 @@
 
 #include "libtld/arena.h"
 
-namespace tld::shim
-{
+namespace tld::shim {
 
 struct ThreadRec {
 	ThreadRec *prev = nullptr;

@@ -2,8 +2,7 @@
 // The preload's life cycle: whether it is active, and what happens as a thread starts.
 #pragma once
 
-namespace tld::shim
-{
+namespace tld::shim {
 
 // True once the constructor loaded the config and created the keys. Until then (and forever
 // if anything failed) every wrapper passes straight through to the real function.

@@ -99,6 +99,18 @@ std::vector<char *> cstrings(const std::vector<std::string> &v)
 
 } // namespace
 
+namespace {
+
+std::size_t count_readies(const std::string &out)
+{
+	std::size_t n = 0;
+	for (std::size_t at = 0; (at = out.find("READY\n", at)) != std::string::npos; at++)
+		n++;
+	return n;
+}
+
+} // namespace
+
 App::App(const std::vector<std::string> &argv, const std::vector<std::string> &env,
          const std::string &stdout_file)
 {
@@ -140,7 +152,7 @@ void App::drain(int timeout_ms, bool until_ready)
 {
 	auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
 	while (std::chrono::steady_clock::now() < deadline) {
-		if (until_ready && out_.find("READY\n") != std::string::npos)
+		if (until_ready && count_readies(out_) > readies_)
 			return;
 		pollfd fds[2] = {{outp_.get(), POLLIN, 0}, {errp_.get(), POLLIN, 0}};
 		int n = poll(fds, 2, 100);
@@ -170,6 +182,7 @@ void App::drain(int timeout_ms, bool until_ready)
 std::map<pid_t, std::string> App::wait_ready(int timeout_ms)
 {
 	drain(timeout_ms, true);
+	readies_ = count_readies(out_);
 	std::map<pid_t, std::string> roles;
 	std::istringstream lines(out_);
 	std::string line;
@@ -181,6 +194,13 @@ std::map<pid_t, std::string> App::wait_ready(int timeout_ms)
 			roles[tid] = role;
 	}
 	return roles;
+}
+
+void App::send(const std::string &line)
+{
+	std::string l = line + "\n";
+	if (::write(in_.get(), l.data(), l.size()) != ssize_t(l.size()))
+		ADD_FAILURE() << "writing to the app: " << strerror(errno);
 }
 
 int App::finish(int timeout_ms)

@@ -59,8 +59,11 @@ public:
 	App &operator=(const App &) = delete;
 
 	pid_t pid() const { return pid_; }
-	// Reads "T <pid> <tid> <role>" lines until "READY" (or EOF/timeout): role by tid.
+	// Reads until one more "READY" line than the last call saw (or EOF/timeout); returns the
+	// roles of every "T <pid> <tid> <role>" line so far, by tid.
 	std::map<pid_t, std::string> wait_ready(int timeout_ms = 20000);
+	// Writes a line to the app's stdin.
+	void send(const std::string &line);
 	// Closes stdin (the apps exit then), waits, returns the exit status; stdout/stderr kept.
 	int finish(int timeout_ms = 20000);
 	const std::string &out() const { return out_; }
@@ -71,7 +74,7 @@ private:
 	pid_t pid_ = -1;
 	Fd in_, outp_, errp_;
 	std::string out_, err_;
-	std::size_t parsed_ = 0;
+	std::size_t readies_ = 0;
 	int status_ = -1;
 };
 

@@ -8,6 +8,8 @@
  *   threads_app exec [clean]   a thread execs this program again ("mix"), with or without
  *                              LD_PRELOAD in the new image's environment
  *   threads_app spawn N        N threads that each start and join one more, repeatedly
+ *   threads_app serve          reads "spawn NAME" lines: starts a parked thread named NAME,
+ *                              announces it and prints "READY"; exits at end of input
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -199,6 +201,36 @@ static void *spawner(void *arg)
 	return NULL;
 }
 
+static void *serve_worker(void *arg)
+{
+	char *name = arg;
+	pthread_setname_np(pthread_self(), name);
+	announce(name);
+	free(name);
+	pthread_barrier_wait(&started);
+	park();
+	return NULL;
+}
+
+static void serve(void)
+{
+	char line[128];
+	announce("main");
+	printf("READY\n");
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin)) {
+		char name[16];
+		if (sscanf(line, "spawn %15s", name) != 1)
+			continue;
+		pthread_barrier_init(&started, NULL, 2);
+		start(serve_worker, strdup(name), 1);
+		pthread_barrier_wait(&started);
+		pthread_barrier_destroy(&started);
+		printf("READY\n");
+		fflush(stdout);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	self_path = argv[0];
@@ -207,6 +239,8 @@ int main(int argc, char **argv)
 		mix();
 	else if (argc > 1 && !strcmp(argv[1], "fork"))
 		fork_mode();
+	else if (argc > 1 && !strcmp(argv[1], "serve"))
+		serve();
 	else if (argc > 1 && !strcmp(argv[1], "exec"))
 		exec_mode(argc > 2 && !strcmp(argv[2], "clean"));
 	else if (argc > 2 && !strcmp(argv[1], "spawn")) {
@@ -217,7 +251,7 @@ int main(int argc, char **argv)
 			pthread_join(t[i], NULL);
 		printf("spawned\n");
 	} else {
-		fprintf(stderr, "usage: %s mix|fork|exec [clean]|spawn N\n", argv[0]);
+		fprintf(stderr, "usage: %s mix|fork|exec [clean]|spawn N|serve\n", argv[0]);
 		return 2;
 	}
 	return 0;

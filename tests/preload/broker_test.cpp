@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+// The preload through the real tldd: the default path for everyone who may not write the map.
+// Unprivileged programs get their hints; tldd dying, restarting or appearing late is never
+// noticed by the program, and registration catches up when tldd is back.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <sys/stat.h>
+
+#include <bpf/bpf.h>
+
+#include "bpffs.h"
+#include "harness.h"
+#include "tests/tldd/harness.h"
+
+namespace tld::test {
+namespace {
+
+class PreloadBroker : public ::testing::Test {
+protected:
+	void SetUp() override
+	{
+		ASSERT_TRUE(bpffs_.ok());
+		std::string why;
+		ASSERT_TRUE(tldd_.start_ready({}, &why)) << why;
+		map_.reset(bpf_obj_get((tldd_.pin_root + "/tld_data_map").c_str()));
+		ASSERT_TRUE(map_) << strerror(errno);
+		config_ = write_config(dir_.path(),
+		                       "registration = broker\nsocket = " + tldd_.socket_path +
+		                               "\npin_root = " + tldd_.pin_root + "\n");
+		chmod(dir_.path().c_str(), 0755);
+		chmod(config_.c_str(), 0644);
+	}
+
+	// Checks that every announced thread of `app` still alive carries the test config's values.
+	void expect_all_registered(const std::map<pid_t, std::string> &roles)
+	{
+		auto hints = read_hints(map_.get());
+		for (auto &[tid, role] : roles) {
+			SCOPED_TRACE(role);
+			auto it = hints.find(tid);
+			ASSERT_NE(it, hints.end()) << "thread " << tid << " not registered";
+			EXPECT_EQ(it->second.found, 15u);
+			EXPECT_EQ(it->second.prio, role.rfind("worker-", 0) == 0 ? 5u : 1u);
+			EXPECT_EQ(it->second.deadline_ns, 2000000u);
+		}
+	}
+
+	TempDir dir_;
+	BpffsMount bpffs_;
+	Tldd tldd_{bpffs_.path()};
+	Fd map_;
+	std::string config_;
+};
+
+TEST_F(PreloadBroker, UnprivilegedProgramGetsItsHints)
+{
+	// Only the app runs under the preload, as nobody, who cannot open the map.
+	App app({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+	         "/usr/bin/env", "LD_PRELOAD=" + preload_path(), "TLD_CONFIG=" + config_,
+	         app_path("threads_app"), "serve"},
+	        {"PATH=/usr/bin:/bin"});
+	app.wait_ready();
+	app.send("spawn worker-3");
+	auto roles = app.wait_ready();
+	ASSERT_EQ(roles.size(), 2u) << app.err();
+	// Registration is asynchronous: the program never waits for tldd.
+	for (int i = 0; i < 100 && read_hints(map_.get()).size() < 2; i++)
+		usleep(10000);
+	expect_all_registered(roles);
+	EXPECT_EQ(app.finish(), 0);
+	EXPECT_EQ(app.err(), "");
+}
+
+TEST_F(PreloadBroker, DaemonKilledAndRestartedMidRun)
+{
+	App app({app_path("threads_app"), "serve"}, preload_env(config_));
+	app.wait_ready();
+	app.send("spawn worker-a");
+	app.wait_ready();
+	ASSERT_GE(tldd_.stop(SIGKILL), 0);
+	app.send("spawn worker-b"); // tldd is gone: the program must not notice
+	app.wait_ready();
+	std::string why;
+	ASSERT_TRUE(tldd_.start_ready({}, &why)) << why;
+	usleep(1100000);            // the preload retries at most once a second
+	app.send("spawn worker-c"); // reconnects and registers everyone again
+	auto roles = app.wait_ready();
+	ASSERT_EQ(roles.size(), 4u) << app.err();
+	for (int i = 0; i < 100 && read_hints(map_.get()).size() < 4; i++)
+		usleep(10000);
+	expect_all_registered(roles);
+	EXPECT_EQ(app.finish(), 0);
+	EXPECT_EQ(app.err(), "");
+}
+
+TEST_F(PreloadBroker, DaemonAppearingLaterIsPickedUp)
+{
+	ASSERT_GE(tldd_.stop(SIGTERM), 0);
+	App app({app_path("threads_app"), "serve"}, preload_env(config_));
+	app.wait_ready();
+	app.send("spawn worker-a");
+	app.wait_ready();
+	std::string why;
+	ASSERT_TRUE(tldd_.start_ready({}, &why)) << why;
+	usleep(1100000); // the preload retries at most once a second
+	app.send("spawn worker-b");
+	auto roles = app.wait_ready();
+	ASSERT_EQ(roles.size(), 3u);
+	for (int i = 0; i < 100 && read_hints(map_.get()).size() < 3; i++)
+		usleep(10000);
+	expect_all_registered(roles);
+	EXPECT_EQ(app.finish(), 0);
+	// One warning, from the start, when there was no tldd.
+	EXPECT_EQ(std::count(app.err().begin(), app.err().end(), '\n'), 1) << app.err();
+}
+
+TEST_F(PreloadBroker, ForkAndExecThroughTheBroker)
+{
+	App app({app_path("threads_app"), "fork"}, preload_env(config_));
+	auto roles = app.wait_ready();
+	ASSERT_FALSE(roles.empty()) << app.err();
+	for (int i = 0; i < 100 && read_hints(map_.get()).size() < roles.size(); i++)
+		usleep(10000);
+	auto hints = read_hints(map_.get());
+	for (auto &[tid, role] : roles)
+		EXPECT_TRUE(hints.count(tid)) << role << " " << tid << " not registered";
+	EXPECT_EQ(app.finish(), 0) << app.err();
+
+	App clean({app_path("threads_app"), "exec", "clean"}, preload_env(config_));
+	clean.wait_ready();
+	for (auto &[tid, h] : read_hints(map_.get()))
+		EXPECT_NE(h.pid, clean.pid()) << "stale hints after exec";
+	EXPECT_EQ(clean.finish(), 0) << clean.err();
+}
+
+} // namespace
+} // namespace tld::test
