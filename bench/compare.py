@@ -11,12 +11,16 @@ median of the repetitions. Needs root (the benchmarks load BPF programs).
 --markdown prints the tables as they appear in docs/performance.md.
 """
 import argparse
+import contextlib
 import json
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
+import tempfile
+import time
 
 READ_ROWS = [
     # (benchmark, label)
@@ -61,6 +65,86 @@ def medians(doc, short_name, value):
             continue
         runs.setdefault(short_name(b["run_name"]), []).append(value(b))
     return {name: statistics.median(v) for name, v in runs.items()}
+
+
+PRELOAD_CONFIG = """[options]
+registration = {mode}
+socket = {socket}
+pin_root = {pin_root}
+
+[key.prio]
+type = u32
+default = 1
+
+[key.latency_critical]
+type = bool
+
+[key.deadline_ns]
+type = u64
+
+[rule.workers]
+thread = bench*
+set = prio = 5
+"""
+
+
+@contextlib.contextmanager
+def tldd_running(build):
+    """A real tldd with its pins in a private bpffs and its socket in a temporary directory."""
+    with tempfile.TemporaryDirectory(prefix="tld-bench-") as tmp:
+        bpffs = os.path.join(tmp, "bpffs")
+        os.mkdir(bpffs)
+        subprocess.run(["mount", "-t", "bpf", "bpf", bpffs], check=True)
+        pin_root, sock = os.path.join(bpffs, "tld"), os.path.join(tmp, "tldd.sock")
+        tldd = subprocess.Popen([os.path.join(build, "loader", "tldd"), "--pin-root", pin_root,
+                                 "--socket", sock, "--socket-mode", "0666"],
+                                stderr=subprocess.DEVNULL)
+        try:
+            for _ in range(500):
+                if os.path.exists(sock):
+                    break
+                time.sleep(0.01)
+            else:
+                sys.exit("tldd did not come up")
+            yield tmp, pin_root, sock
+        finally:
+            tldd.terminate()
+            tldd.wait()
+            subprocess.run(["umount", "-l", bpffs])
+
+
+def thread_create(build, repetitions, min_time):
+    """pthread_create + join without the preload, with it (direct) and with it (through tldd),
+    interleaved round by round in one run. Returns {variant: median ns} for the two benchmarks."""
+    binary = os.path.join(build, "bench", "tld_bench_thread_create")
+    preload = os.path.join(build, "preload", "libtldpreload.so")
+    results = {}
+    with tldd_running(build) as (tmp, pin_root, sock):
+        envs = {"none": {}}
+        for mode in ("direct", "broker"):
+            conf = os.path.join(tmp, f"{mode}.conf")
+            with open(conf, "w") as f:
+                f.write(PRELOAD_CONFIG.format(mode=mode, socket=sock, pin_root=pin_root))
+            envs[mode] = {"LD_PRELOAD": preload, "TLD_CONFIG": conf}
+        for _ in range(repetitions):
+            order = list(envs)
+            random.shuffle(order)
+            for variant in order:
+                env = dict(os.environ, **envs[variant])
+                proc = subprocess.run([binary, "--benchmark_format=json",
+                                       f"--benchmark_min_time={min_time}"],
+                                      capture_output=True, text=True, env=env)
+                if proc.returncode != 0 or proc.stderr.strip():
+                    sys.exit(f"{variant}: {binary} failed or the preload spoke:\n{proc.stderr}")
+                for b in json.loads(proc.stdout)["benchmarks"]:
+                    results.setdefault((variant, b["name"]), []).append(b["real_time"])
+    return {k: statistics.median(v) for k, v in results.items()}
+
+
+def memory(build):
+    proc = subprocess.run([os.path.join(build, "bench", "tld_memory_per_thread")],
+                          capture_output=True, text=True, check=True)
+    return [json.loads(line) for line in proc.stdout.splitlines()]
 
 
 def table(headers, rows, markdown):
@@ -123,6 +207,26 @@ def main():
           f"consumer's task ctx {(read['tld_cache'] - loop) / floor:.2f}x")
     print(f"  tld store >= 1000x cheaper than the cheapest hint syscall ({cheapest}): "
           f"{hint[cheapest] / store:,.0f}x")
+
+    create = thread_create(args.build, args.repetitions, args.min_time)
+    rows = []
+    for bench, label in (("BM_CreateJoin/real_time", "pthread_create + join, empty thread"),
+                         ("BM_CreateOnly/real_time", "pthread_create alone (the caller's wait)")):
+        base = create[("none", bench)]
+        rows.append([label, f"{base:.0f}",
+                     f"{create[('direct', bench)]:.0f} ({create[('direct', bench)] / base:.2f}x)",
+                     f"{create[('broker', bench)]:.0f} ({create[('broker', bench)] / base:.2f}x)"])
+    print("\nThread creation under libtldpreload.so, ns (wall time; median of "
+          f"{args.repetitions} interleaved runs)\n")
+    print(table(["benchmark", "no preload", "preload, direct", "preload, through tldd"], rows,
+                args.markdown))
+
+    mem = memory(args.build)
+    rows = [[str(m["keys"]), str(m["block_bytes"]), f"{m['user_bytes_per_thread']:.0f}",
+             f"{m['pinned_bytes_per_thread']:.0f}"] for m in mem]
+    print(f"\nMemory per registered thread ({mem[0]['threads']} threads, u64 keys)\n")
+    print(table(["keys", "block bytes", "user bytes/thread", "pinned bytes/thread"], rows,
+                args.markdown))
 
 
 if __name__ == "__main__":

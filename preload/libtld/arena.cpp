@@ -17,10 +17,8 @@
 
 #include "keys.h"
 
-namespace tld::arena
-{
-namespace
-{
+namespace tld::arena {
+namespace {
 
 constexpr std::size_t kPage = TLD_PAGE_SIZE;
 constexpr std::size_t kMaxPages = 1u << 14; // 64 MiB of address space: meta + 16383 data pages
@@ -29,8 +27,7 @@ constexpr std::uint32_t kNone = UINT32_MAX;
 
 // A spinlock, not a mutex: it is held for a few instructions, never across a syscall that can
 // block on another thread, and a child after fork() rebuilds the arena and resets it.
-class SpinLock
-{
+class SpinLock {
 public:
 	void lock()
 	{

@@ -9,8 +9,7 @@
 
 #include <tld/abi.h>
 
-namespace tld::arena
-{
+namespace tld::arena {
 
 // One thread's block: data page `page_index` of the memfd (>= 1), block at `start` in it.
 struct Block {

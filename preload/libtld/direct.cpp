@@ -8,8 +8,7 @@
 
 #include "../sys/syscalls.h"
 
-namespace tld::direct
-{
+namespace tld::direct {
 
 int register_thread(int map_fd, pid_t tid, const arena::Block &block)
 {

@@ -6,8 +6,7 @@
 
 #include "arena.h"
 
-namespace tld::direct
-{
+namespace tld::direct {
 
 // Registers thread `tid` of this process with uptrs into this process's own arena mapping.
 // Returns 0 or -errno (-EPERM/-EACCES without map access, -ESRCH if the thread is gone).

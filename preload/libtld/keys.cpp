@@ -13,10 +13,8 @@
 
 #include "arena.h"
 
-namespace tld::keys
-{
-namespace
-{
+namespace tld::keys {
+namespace {
 
 // state: bits 0..7 key count, 8..23 bytes used by keys, 24..39 block size (0: not frozen).
 struct State {

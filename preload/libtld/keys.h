@@ -7,8 +7,7 @@
 
 #include <tld/tld.h>
 
-namespace tld::keys
-{
+namespace tld::keys {
 
 // See tld_create_key() / tld_find_key() in tld.h for the contracts.
 tld_key_t create(const char *name, std::size_t size);

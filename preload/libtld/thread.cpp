@@ -12,10 +12,8 @@
 #include "direct.h"
 #include "keys.h"
 
-namespace tld::thread
-{
-namespace
-{
+namespace tld::thread {
+namespace {
 
 struct State {
 	arena::Block block;
@@ -34,7 +32,7 @@ bool g_have_key = false;
 
 void on_exit(void *)
 {
-	release_self();
+	release_exiting();
 }
 
 void on_fork_child()
@@ -147,6 +145,15 @@ void release_self()
 	s = State{};
 	if (g_have_key)
 		pthread_setspecific(g_exit_key, nullptr);
+}
+
+void release_exiting()
+{
+	State &s = t_state;
+	if (!owned_by_caller(s))
+		return;
+	arena::release(s.block);
+	s = State{};
 }
 
 void after_fork_child()

@@ -8,8 +8,7 @@
 
 #include "arena.h"
 
-namespace tld::thread
-{
+namespace tld::thread {
 
 // How a thread gets into tld_data_map when tld_get_data() is called with map_fd < 0.
 // libtldpreload installs one (broker or direct); plain libtld users pass a map fd instead.
@@ -35,8 +34,13 @@ bool registered();
 // fails). Returns 0 once the registration is gone, or -errno.
 int unregister_self();
 
-// Drops the registration and quarantines the block. Idempotent; runs on every exit path.
+// Drops the registration and quarantines the block (tld_free()). Idempotent.
 void release_self();
+
+// The same at thread exit, without the unregister syscalls: the kernel drops an exiting task's
+// storage itself, and an exited task is visible to no BPF program (it is off the pid hash and
+// never scheduled again); the block's quarantine covers a program already reading it.
+void release_exiting();
 
 // Child side of fork(): the surviving thread keeps its block (at a private copy) and is
 // re-registered through the same path as before.

@@ -50,8 +50,11 @@ bool broker_reconnected()
 
 int broker_register(pid_t tid, const arena::Block &block)
 {
-	// Drain tldd's answers so its queue for us never fills; failures are counted in stats().
-	(void)g_client.poll_events();
+	// Drain tldd's answers now and then so its queue for us never fills; failures are counted
+	// in stats(). Not on every call: it is a syscall on the thread-creation path.
+	static std::atomic<unsigned> calls{0};
+	if (calls.fetch_add(1, std::memory_order_relaxed) % 32 == 0)
+		(void)g_client.poll_events();
 	return g_client.register_thread(tid, block.page_index, block.start, keys::block_size());
 }
 
