@@ -15,8 +15,7 @@
 #include "sys/syscalls.h"
 #include "test_map.h"
 
-namespace
-{
+namespace {
 
 bool has_entry(int map_fd)
 {

@@ -17,8 +17,7 @@
 #include "libtld/arena.h"
 #include "test_map.h"
 
-namespace
-{
+namespace {
 
 TEST(Keys, BadNamesAndSizesAreInvalid)
 {

@@ -19,8 +19,7 @@
 #include "sys/syscalls.h"
 #include "test_map.h"
 
-namespace
-{
+namespace {
 
 // Whether tld_data_map holds an entry for thread `tid` (user lookups return zeroed uptrs, but
 // the entry's presence and `start` are real).
