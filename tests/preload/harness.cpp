@@ -7,6 +7,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <fstream>
 #include <poll.h>
@@ -235,6 +236,19 @@ std::string write_config(const std::string &dir, const std::string &options)
 	std::string path = dir + "/keys.conf";
 	std::ofstream(path) << body.str();
 	return path;
+}
+
+std::set<pid_t> live_tids(pid_t pid)
+{
+	std::set<pid_t> tids;
+	std::string dir = "/proc/" + std::to_string(pid) + "/task";
+	if (DIR *d = opendir(dir.c_str())) {
+		while (dirent *e = readdir(d))
+			if (e->d_name[0] != '.')
+				tids.insert(std::stoi(e->d_name));
+		closedir(d);
+	}
+	return tids;
 }
 
 std::string preload_path()

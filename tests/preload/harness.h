@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -84,6 +85,9 @@ std::vector<std::string> preload_env(const std::string &config_path,
 
 // Writes test.conf with an [options] section in front; returns the path.
 std::string write_config(const std::string &dir, const std::string &options);
+
+// The thread ids of process `pid` now (from /proc).
+std::set<pid_t> live_tids(pid_t pid);
 
 // Paths of the build: the preload and the test apps (set by CMake).
 std::string preload_path();

@@ -17,19 +17,6 @@
 namespace tld::test {
 namespace {
 
-std::set<pid_t> live_tids(pid_t pid)
-{
-	std::set<pid_t> tids;
-	std::string dir = "/proc/" + std::to_string(pid) + "/task";
-	if (DIR *d = opendir(dir.c_str())) {
-		while (dirent *e = readdir(d))
-			if (e->d_name[0] != '.')
-				tids.insert(std::stoi(e->d_name));
-		closedir(d);
-	}
-	return tids;
-}
-
 struct Expect {
 	unsigned prio = 1;
 	bool latency = false;

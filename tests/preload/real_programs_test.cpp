@@ -18,19 +18,6 @@
 namespace tld::test {
 namespace {
 
-std::set<pid_t> tids_of(pid_t pid)
-{
-	std::set<pid_t> tids;
-	std::string dir = "/proc/" + std::to_string(pid) + "/task";
-	if (DIR *d = opendir(dir.c_str())) {
-		while (dirent *e = readdir(d))
-			if (e->d_name[0] != '.')
-				tids.insert(std::stoi(e->d_name));
-		closedir(d);
-	}
-	return tids;
-}
-
 bool same_file(const std::string &a, const std::string &b)
 {
 	std::ifstream fa(a, std::ios::binary), fb(b, std::ios::binary);
@@ -68,11 +55,11 @@ protected:
 		std::set<pid_t> carried;
 		std::vector<std::set<pid_t>> history;
 		for (int sample = 0; sample < 400; sample++) {
-			std::set<pid_t> before = tids_of(app.pid());
+			std::set<pid_t> before = live_tids(app.pid());
 			if (before.empty())
 				break;
 			auto hints = reader.read();
-			std::set<pid_t> after = tids_of(app.pid());
+			std::set<pid_t> after = live_tids(app.pid());
 			for (auto &[tid, h] : hints) {
 				if (h.pid != app.pid())
 					continue;
