@@ -222,7 +222,7 @@ struct Descriptions {
 			 "the broker's UNIX socket")
 			("socket-mode",
 			 po::value<OctalMode>()->value_name("MODE")
-				->default_value(OctalMode{d.socket_mode}, "0660"),
+				->default_value(OctalMode{d.socket_mode}, "0666"),
 			 "permission bits of the socket (octal)")
 			("socket-group",
 			 po::value<Group>()->value_name("GROUP")->default_value(Group{}, "none"),

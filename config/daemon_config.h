@@ -27,7 +27,7 @@ const char *log_level_name(LogLevel level);
 struct DaemonConfig {
 	std::string pin_root = kDefaultPinRoot;  // where the maps are pinned (a bpffs)
 	std::string socket = kDefaultSocketPath; // the broker's UNIX socket
-	unsigned socket_mode = 0660;             // permission bits of the socket, at most 0777
+	unsigned socket_mode = 0666;             // permission bits of the socket, at most 0777
 	std::string socket_group;                // group owning the socket; empty: tldd's own
 	std::string direct_group;               // group trusted with direct map access; empty: none
 	unsigned max_threads_per_client = 4096; // registrations one client may hold

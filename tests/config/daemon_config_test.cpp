@@ -41,7 +41,7 @@ TEST_F(DaemonConfigTest, DefaultsWithoutAFile)
 	const DaemonConfig &c = r.value();
 	EXPECT_EQ(c.pin_root, "/sys/fs/bpf/tld");
 	EXPECT_EQ(c.socket, "/run/tld/tldd.sock");
-	EXPECT_EQ(c.socket_mode, 0660u);
+	EXPECT_EQ(c.socket_mode, 0666u);
 	EXPECT_EQ(c.socket_group, "");
 	EXPECT_EQ(c.direct_group, "");
 	EXPECT_EQ(c.max_threads_per_client, 4096u);

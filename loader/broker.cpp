@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include "broker.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <malloc.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "notify.h"
+
+namespace tld::tldd {
+
+namespace {
+
+constexpr unsigned kBudget = 64; // messages per client per wakeup
+
+sigset_t loop_signals()
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	return set;
+}
+
+} // namespace
+
+void Broker::block_signals()
+{
+	sigset_t set = loop_signals();
+	pthread_sigmask(SIG_BLOCK, &set, nullptr);
+	// Every send uses MSG_NOSIGNAL; this covers anything that does not.
+	signal(SIGPIPE, SIG_IGN);
+}
+
+Broker::Broker(int listen_fd, int map_fd, const Limits &limits, unsigned max_clients)
+    : listen_fd_(listen_fd), limits_(limits), max_clients_(max_clients)
+{
+	ctx_.map_fd = map_fd;
+	ctx_.limits = &limits_;
+	ctx_.closer = &closer_;
+}
+
+Result<void> Broker::init()
+{
+	epoll_.reset(epoll_create1(EPOLL_CLOEXEC));
+	if (!epoll_)
+		return error_from_errno("epoll_create1", errno);
+	sigset_t set = loop_signals();
+	signals_.reset(signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+	if (!signals_)
+		return error_from_errno("signalfd", errno);
+	for (int fd : {listen_fd_, signals_.get()}) {
+		epoll_event ev{};
+		ev.events = EPOLLIN;
+		ev.data.fd = fd;
+		if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0)
+			return error_from_errno("epoll_ctl", errno);
+	}
+	return {};
+}
+
+Result<void> Broker::run(const std::function<void(Limits *, unsigned *)> &reload)
+{
+	epoll_event evs[64];
+	for (;;) {
+		int n = epoll_wait(epoll_.get(), evs, 64, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return error_from_errno("epoll_wait", errno);
+		}
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+			if (fd == listen_fd_)
+				accept_clients();
+			else if (fd == signals_.get()) {
+				if (!on_signal(reload))
+					return {};
+			} else
+				on_client(fd, evs[i].events);
+		}
+	}
+}
+
+void Broker::accept_clients()
+{
+	for (;;) {
+		Fd sock(accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+		if (!sock) {
+			if (errno == EMFILE || errno == ENFILE) {
+				// Out of fds: stop accepting until a client leaves rather than spin
+				// on a listening socket that stays readable.
+				LOG_E("accept: %s; pausing accept until a client leaves",
+				      strerror(errno));
+				pause_accept(true);
+			} else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
+				LOG_E("accept: %s", strerror(errno));
+			}
+			return;
+		}
+		if (sessions_.size() >= max_clients_) {
+			LOG_W("refusing a client: --max-clients %u reached", max_clients_);
+			Session::refuse(sock.get(), -EUSERS);
+			continue;
+		}
+		auto peer = identify_peer(sock.get());
+		if (!peer) {
+			LOG_W("refusing a client: %s", peer.error().message().c_str());
+			continue;
+		}
+		int fd = sock.get();
+		epoll_event ev{};
+		ev.events = EPOLLIN;
+		ev.data.fd = fd;
+		if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
+			LOG_E("epoll_ctl(client): %s", strerror(errno));
+			continue;
+		}
+		sessions_.emplace(
+		        fd, std::make_unique<Session>(std::move(sock), std::move(*peer), ctx_));
+	}
+}
+
+void Broker::on_client(int fd, std::uint32_t events)
+{
+	auto it = sessions_.find(fd);
+	if (it == sessions_.end())
+		return;
+	// Read what is queued even after a hangup: a client may close right after its last
+	// UNREGISTER. End of file shows up as a zero-length read.
+	bool keep = (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) ? it->second->on_readable(kBudget)
+	                                                       : true;
+	if (!keep)
+		close_client(fd);
+}
+
+void Broker::close_client(int fd)
+{
+	epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+	sessions_.erase(fd);
+	// After a burst of clients, give the heap back: a long-running daemon's footprint
+	// should return to its idle size.
+	if (sessions_.empty()) {
+		malloc_trim(0);
+		// With no clients tldd is back to its idle state: what the heap holds now should
+		// not grow over time (the load test compares this line before and after).
+		LOG_I("no clients: heap in use %zu bytes", mallinfo2().uordblks);
+	}
+	if (accept_paused_)
+		pause_accept(false);
+}
+
+void Broker::pause_accept(bool pause)
+{
+	epoll_event ev{};
+	ev.events = EPOLLIN;
+	ev.data.fd = listen_fd_;
+	epoll_ctl(epoll_.get(), pause ? EPOLL_CTL_DEL : EPOLL_CTL_ADD, listen_fd_, &ev);
+	accept_paused_ = pause;
+}
+
+bool Broker::on_signal(const std::function<void(Limits *, unsigned *)> &reload)
+{
+	signalfd_siginfo si;
+	while (read(signals_.get(), &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			notify::reloading();
+			LOG_N("SIGHUP: reloading the configuration");
+			reload(&limits_, &max_clients_);
+			notify::send("READY=1");
+			continue;
+		}
+		LOG_N("%s: stopping; the pins stay", strsignal(static_cast<int>(si.ssi_signo)));
+		notify::send("STOPPING=1");
+		sessions_.clear();
+		return false;
+	}
+	return true;
+}
+
+} // namespace tld::tldd

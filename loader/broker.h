@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+// The event loop: one thread, epoll over the listening socket, a signalfd and every client.
+// Each wakeup gives each ready client a bounded number of messages, so nobody starves.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <unordered_map>
+
+#include "fd_closer.h"
+#include "session.h"
+#include "sys/fd.h"
+#include "sys/result.h"
+
+namespace tld::tldd {
+
+class Broker {
+public:
+	// The signals the loop takes over; block them in every thread before starting any.
+	static void block_signals();
+
+	Broker(int listen_fd, int map_fd, const Limits &limits, unsigned max_clients);
+	Result<void> init();
+
+	// Serves until SIGTERM or SIGINT. SIGHUP calls `reload`, which may change the limits.
+	Result<void> run(const std::function<void(Limits *, unsigned *)> &reload);
+
+	std::size_t clients() const { return sessions_.size(); }
+
+private:
+	void accept_clients();
+	void on_client(int fd, std::uint32_t events);
+	void close_client(int fd);
+	bool on_signal(const std::function<void(Limits *, unsigned *)> &reload);
+	void pause_accept(bool pause);
+
+	int listen_fd_;
+	Limits limits_;
+	unsigned max_clients_;
+	Fd epoll_;
+	Fd signals_;
+	FdCloser closer_;
+	SessionContext ctx_;
+	std::unordered_map<int, std::unique_ptr<Session>> sessions_;
+	bool accept_paused_ = false;
+};
+
+} // namespace tld::tldd

@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include "broker_client.h"
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <fcntl.h>
+#include <poll.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <type_traits>
+#include <unistd.h>
+
+#include "protocol.h"
+
+namespace tld::broker {
+
+namespace {
+
+constexpr std::uint64_t kRetryNs = 100'000'000; // between failed connects
+constexpr std::uint64_t kBroken = 1;
+
+std::uint64_t now_ns()
+{
+	timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull + ts.tv_nsec;
+}
+
+// One message, with at most one fd, never blocking and never raising SIGPIPE.
+int send_msg(int sock, const tld_broker_req &req, int pass_fd)
+{
+	iovec iov{const_cast<tld_broker_req *>(&req), sizeof(req)};
+	msghdr mh{};
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	union {
+		cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	if (pass_fd >= 0) {
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = sizeof(ctl.buf);
+		cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+	}
+	ssize_t n = sendmsg(sock, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n == static_cast<ssize_t>(sizeof(req)))
+		return 0;
+	return n < 0 ? -errno : -EMSGSIZE;
+}
+
+void fill(tld_broker_req *req, std::uint16_t type, std::uint32_t seq, std::uint32_t flags)
+{
+	*req = tld_broker_req{};
+	req->hdr.magic = TLD_BROKER_MAGIC;
+	req->hdr.version = TLD_BROKER_VERSION;
+	req->hdr.type = type;
+	req->hdr.seq = seq;
+	req->hdr.flags = flags;
+}
+
+bool connection_lost(int err)
+{
+	return err == -EPIPE || err == -ECONNRESET || err == -ENOTCONN || err == -ECONNREFUSED;
+}
+
+} // namespace
+
+static_assert(std::is_trivially_destructible_v<Client>,
+              "a global Client needs no exit-time destructor");
+
+int Client::set_path(const char *path)
+{
+	size_t len = strlen(path);
+	if (len == 0 || len >= sizeof(path_))
+		return -ENAMETOOLONG;
+	memcpy(path_, path, len + 1);
+	return 0;
+}
+
+// A fresh socket, connected and greeted, not yet visible to other threads.
+int Client::open_connection(int *out)
+{
+	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s < 0)
+		return -errno;
+	sockaddr_un addr{};
+	addr.sun_family = AF_UNIX;
+	memcpy(addr.sun_path, path_, sizeof(path_));
+	// Connecting a UNIX socket never waits for the server to accept; with a full backlog a
+	// non-blocking connect fails with EAGAIN instead of sleeping.
+	if (::connect(s, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) != 0) {
+		int err = -errno;
+		::close(s);
+		return err;
+	}
+	int memfd = memfd_.load(std::memory_order_acquire);
+	if (memfd >= 0) {
+		tld_broker_req req;
+		fill(&req, TLD_BROKER_HELLO, seq_.fetch_add(1, std::memory_order_relaxed) + 1, 0);
+		req.tid = getpid();
+		if (int err = send_msg(s, req, memfd)) {
+			::close(s);
+			return err;
+		}
+	}
+	*out = s;
+	return 0;
+}
+
+int Client::reconnect(std::uint64_t seen_state)
+{
+	if (!path_[0])
+		return -EDESTADDRREQ;
+	pthread_mutex_lock(&lock_);
+	std::uint64_t state = state_.load(std::memory_order_acquire);
+	int fd = fd_.load(std::memory_order_acquire);
+	// Somebody else already replaced the connection we saw fail.
+	if (fd >= 0 && state != seen_state && !(state & kBroken)) {
+		pthread_mutex_unlock(&lock_);
+		return 0;
+	}
+	std::uint64_t now = now_ns();
+	if (now < next_try_ns_.load(std::memory_order_relaxed)) {
+		pthread_mutex_unlock(&lock_);
+		return -ENOTCONN;
+	}
+	int s = -1;
+	int err = open_connection(&s);
+	if (err) {
+		next_try_ns_.store(now + kRetryNs, std::memory_order_relaxed);
+		pthread_mutex_unlock(&lock_);
+		return err;
+	}
+	if (fd < 0) {
+		fd_.store(s, std::memory_order_release);
+	} else {
+		// Atomically swaps the socket behind the fd number other threads use.
+		if (dup3(s, fd, O_CLOEXEC) < 0) {
+			err = -errno;
+			::close(s);
+			pthread_mutex_unlock(&lock_);
+			return err;
+		}
+		::close(s);
+		reconnects_.fetch_add(1, std::memory_order_relaxed);
+	}
+	state_.store((state | kBroken) + 1, std::memory_order_release); // next generation, healthy
+	pthread_mutex_unlock(&lock_);
+	return 0;
+}
+
+void Client::mark_broken(std::uint64_t seen_state)
+{
+	std::uint64_t expect = seen_state & ~kBroken;
+	state_.compare_exchange_strong(expect, expect | kBroken, std::memory_order_acq_rel);
+}
+
+int Client::connect()
+{
+	std::uint64_t state = state_.load(std::memory_order_acquire);
+	if (fd_.load(std::memory_order_acquire) >= 0 && !(state & kBroken))
+		return 0;
+	return reconnect(state);
+}
+
+int Client::send_request(std::uint16_t type, std::uint32_t flags, std::int32_t tid,
+                         std::uint32_t page, std::uint16_t start, std::uint16_t size, int pass_fd,
+                         std::uint32_t *seq_out)
+{
+	int err = -ENOTCONN;
+	// Sent twice at most: a connection found dead is replaced and the request sent again.
+	// The round limit keeps a daemon that dies again and again from holding us here.
+	for (int sends = 0, round = 0; sends < 2 && round < 4; round++) {
+		std::uint64_t state = state_.load(std::memory_order_acquire);
+		int fd = fd_.load(std::memory_order_acquire);
+		if (fd < 0 || (state & kBroken)) {
+			if ((err = reconnect(state)))
+				break;
+			err = -ENOTCONN;
+			continue;
+		}
+		tld_broker_req req;
+		std::uint32_t seq = seq_.fetch_add(1, std::memory_order_relaxed) + 1;
+		fill(&req, type, seq, flags);
+		req.tid = tid;
+		req.page = page;
+		req.start = start;
+		req.size = size;
+		err = send_msg(fd, req, pass_fd);
+		if (!err) {
+			sent_.fetch_add(1, std::memory_order_relaxed);
+			if (seq_out)
+				*seq_out = seq;
+			return 0;
+		}
+		sends++;
+		if (!connection_lost(err))
+			break;
+		mark_broken(state);
+	}
+	send_failed_.fetch_add(1, std::memory_order_relaxed);
+	return err;
+}
+
+int Client::hello(int memfd)
+{
+	memfd_.store(memfd, std::memory_order_release);
+	pthread_mutex_lock(&lock_);
+	int fd = fd_.load(std::memory_order_acquire);
+	bool healthy = fd >= 0 && !(state_.load(std::memory_order_acquire) & kBroken);
+	pthread_mutex_unlock(&lock_);
+	// A new connection says HELLO by itself; an open one is told now.
+	if (!healthy)
+		return connect();
+	return send_request(TLD_BROKER_HELLO, 0, getpid(), 0, 0, 0, memfd, nullptr);
+}
+
+int Client::register_thread(pid_t tid, std::uint32_t page, std::uint16_t start, std::uint16_t size)
+{
+	return send_request(TLD_BROKER_REGISTER, 0, tid, page, start, size, -1, nullptr);
+}
+
+int Client::register_pidfd(int pidfd, std::uint32_t page, std::uint16_t start, std::uint16_t size)
+{
+	return send_request(TLD_BROKER_REGISTER, TLD_BROKER_F_PIDFD, 0, page, start, size, pidfd,
+	                    nullptr);
+}
+
+// For the calls that wait anyway: a full queue (tldd behind) is waited out, up to timeout_ms.
+int Client::send_waiting(std::uint16_t type, std::uint32_t flags, std::int32_t tid, int timeout_ms,
+                         std::uint32_t *seq)
+{
+	std::uint64_t deadline = now_ns() + static_cast<std::uint64_t>(timeout_ms) * 1'000'000;
+	for (;;) {
+		int err = send_request(type, flags, tid, 0, 0, 0, -1, seq);
+		if (err != -EAGAIN || now_ns() >= deadline)
+			return err;
+		pollfd p{fd_.load(std::memory_order_acquire), POLLOUT, 0};
+		poll(&p, 1, 10);
+	}
+}
+
+int Client::unregister_thread(pid_t tid, int wait_ms)
+{
+	std::uint32_t seq = 0;
+	if (wait_ms <= 0)
+		return send_request(TLD_BROKER_UNREGISTER, 0, tid, 0, 0, 0, -1, &seq);
+	if (int err = send_waiting(TLD_BROKER_UNREGISTER, TLD_BROKER_F_ACK, tid, wait_ms, &seq))
+		return err;
+	return wait_acked(seq, wait_ms);
+}
+
+int Client::sync(int timeout_ms)
+{
+	std::uint32_t seq = 0;
+	if (int err = send_waiting(TLD_BROKER_SYNC, 0, 0, timeout_ms, &seq))
+		return err;
+	return wait_acked(seq, timeout_ms);
+}
+
+// Waits for the answer to request `seq`. Requests are numbered before they are sent, so two
+// threads can send theirs in the other order: only the exact seq's answer proves it handled.
+int Client::wait_acked(std::uint32_t seq, int timeout_ms)
+{
+	timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	std::atomic<std::uint64_t> &slot = answers_[seq % kAnswers];
+	for (;;) {
+		int err = poll_events();
+		if (err < 0)
+			return err;
+		std::uint64_t answer = slot.load(std::memory_order_acquire);
+		if (static_cast<std::uint32_t>(answer >> 32) == seq)
+			return static_cast<std::int32_t>(static_cast<std::uint32_t>(answer));
+		timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long spent = (now.tv_sec - start.tv_sec) * 1000 +
+		             (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (spent >= timeout_ms)
+			return -ETIMEDOUT;
+		pollfd p{fd_.load(std::memory_order_acquire), POLLIN, 0};
+		// Short slices: another thread may read our answer from the shared socket.
+		int slice = timeout_ms - static_cast<int>(spent);
+		poll(&p, 1, slice < 10 ? slice : 10);
+	}
+}
+
+void Client::account(const void *event)
+{
+	tld_broker_event ev;
+	memcpy(&ev, event, sizeof(ev));
+	if (ev.hdr.magic != TLD_BROKER_MAGIC || ev.hdr.version != TLD_BROKER_VERSION)
+		return;
+	dropped_.fetch_add(ev.dropped, std::memory_order_relaxed);
+	if (ev.hdr.type == TLD_BROKER_ERROR) {
+		errors_.fetch_add(1, std::memory_order_relaxed);
+		if (ev.error == -ESRCH)
+			gone_.fetch_add(1, std::memory_order_relaxed);
+		last_error_.store(ev.error, std::memory_order_relaxed);
+		last_error_type_.store(ev.req_type, std::memory_order_relaxed);
+		last_error_tid_.store(ev.tid, std::memory_order_relaxed);
+	}
+	// An ERROR also answers the request: anyone waiting for it learns the verdict.
+	if (ev.hdr.type == TLD_BROKER_ACK || ev.hdr.type == TLD_BROKER_ERROR)
+		answers_[ev.hdr.seq % kAnswers].store(
+		        (static_cast<std::uint64_t>(ev.hdr.seq) << 32) |
+		                static_cast<std::uint32_t>(ev.error),
+		        std::memory_order_release);
+}
+
+int Client::poll_events()
+{
+	int fd = fd_.load(std::memory_order_acquire);
+	if (fd < 0)
+		return -ENOTCONN;
+	int errors = 0;
+	for (;;) {
+		std::uint64_t state = state_.load(std::memory_order_acquire);
+		alignas(8) unsigned char buf[TLD_BROKER_MSG_SIZE];
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n == static_cast<ssize_t>(sizeof(buf))) {
+			account(buf);
+			errors += reinterpret_cast<tld_broker_event *>(buf)->hdr.type ==
+			          TLD_BROKER_ERROR;
+			continue;
+		}
+		// End of file: tldd is gone; the next request reconnects.
+		if (n == 0 || (n < 0 && connection_lost(-errno))) {
+			mark_broken(state);
+			return errors;
+		}
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return -errno;
+		return errors;
+	}
+}
+
+ClientStats Client::stats() const
+{
+	ClientStats s;
+	s.sent = sent_.load(std::memory_order_relaxed);
+	s.send_failed = send_failed_.load(std::memory_order_relaxed);
+	s.errors = errors_.load(std::memory_order_relaxed);
+	s.gone = gone_.load(std::memory_order_relaxed);
+	s.dropped = dropped_.load(std::memory_order_relaxed);
+	s.reconnects = reconnects_.load(std::memory_order_relaxed);
+	s.last_error = last_error_.load(std::memory_order_relaxed);
+	s.last_error_type = last_error_type_.load(std::memory_order_relaxed);
+	s.last_error_tid = last_error_tid_.load(std::memory_order_relaxed);
+	return s;
+}
+
+void Client::after_fork()
+{
+	// Only the forking thread exists here; the lock may have been held by another one.
+	pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+	memcpy(&lock_, &fresh, sizeof(lock_));
+	close();
+	memfd_.store(-1, std::memory_order_relaxed);
+}
+
+void Client::close()
+{
+	int fd = fd_.exchange(-1, std::memory_order_acq_rel);
+	if (fd >= 0)
+		::close(fd);
+	state_.store((state_.load(std::memory_order_relaxed) | kBroken) + 1,
+	             std::memory_order_release);
+	next_try_ns_.store(0, std::memory_order_relaxed);
+}
+
+} // namespace tld::broker

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+// The client side of the tldd broker protocol (loader/protocol.h, docs/broker.md).
+//
+// Built for libtldpreload, which calls it from a new thread's start trampoline: no exceptions,
+// no heap, no blocking on the registration path. Every request is one non-blocking send;
+// tldd answers only failures, which arrive as events read by poll_events() whenever the
+// caller likes. A Client is safe to use from many threads at once and can be a constant-
+// initialized global. When tldd goes away (EPIPE, ECONNRESET), the next call reconnects and
+// sends HELLO again, then retries its request once.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <pthread.h>
+#include <sys/types.h>
+#include <sys/un.h>
+
+namespace tld::broker {
+
+struct ClientStats {
+	std::uint64_t sent = 0;        // requests handed to the socket
+	std::uint64_t send_failed = 0; // requests not sent (no daemon, queue full, ...)
+	std::uint64_t errors = 0;      // ERROR events: requests tldd rejected
+	std::uint64_t gone = 0;        // of those, -ESRCH: the thread exited before tldd got to it
+	std::uint64_t dropped = 0;     // events tldd could not deliver (we did not read them)
+	std::uint64_t reconnects = 0;  // connections made after the first
+	int last_error = 0;            // -errno of the latest ERROR event
+	std::uint16_t last_error_type = 0; // the request type it answered
+	std::int32_t last_error_tid = 0;
+};
+
+class Client {
+public:
+	constexpr Client() = default;
+	// Trivial on purpose: a global Client must stay usable by threads that still run while
+	// the process exits (the kernel closes the socket). Call close() to let go earlier.
+	~Client() = default;
+	Client(const Client &) = delete;
+	Client &operator=(const Client &) = delete;
+
+	// Sets the socket path (before anything else). Returns 0 or -ENAMETOOLONG.
+	int set_path(const char *path);
+
+	// Connects now (non-blocking; a full backlog is -EAGAIN). Calls below connect on demand,
+	// retrying a failed connect at most every 100 ms. Returns 0 or -errno.
+	int connect();
+
+	// Hands tldd the sealed memfd (meta page + data pages). The memfd must stay open while
+	// the Client is used: it is sent again after every reconnect. Returns 0 or -errno.
+	int hello(int memfd);
+
+	// Registers thread `tid` of this process with the block at `start` in data page `page`
+	// (`size` bytes). Non-blocking; 0 means sent, not accepted. Returns 0 or -errno
+	// (-EAGAIN: tldd's queue for us is full; -ENOTCONN: no daemon).
+	int register_thread(pid_t tid, std::uint32_t page, std::uint16_t start, std::uint16_t size);
+	// The same with a thread pidfd (pidfd_open(tid, PIDFD_THREAD)); needed when this process
+	// is in another pid namespace than tldd. The pidfd may be closed once this returns.
+	int register_pidfd(int pidfd, std::uint32_t page, std::uint16_t start, std::uint16_t size);
+
+	// Drops thread `tid`'s registration. With wait_ms > 0, waits up to that long for tldd to
+	// have done it (a block must not be reused before: BPF may still write it) and returns
+	// its verdict or -ETIMEDOUT.
+	int unregister_thread(pid_t tid, int wait_ms = 0);
+
+	// Waits up to timeout_ms until tldd has handled every request sent before. Returns 0,
+	// -ETIMEDOUT, or -errno.
+	int sync(int timeout_ms);
+
+	// Reads the events that are waiting, without blocking. Returns how many were ERRORs, or
+	// -errno. Counters accumulate in stats().
+	int poll_events();
+
+	ClientStats stats() const;
+
+	// The connection's fd for an event loop (POLLIN: events to read), or -1.
+	int event_fd() const { return fd_.load(std::memory_order_acquire); }
+
+	// In the child after fork(): the inherited connection speaks for the parent, so drop it
+	// without a word to tldd. Call hello() again with the child's own memfd.
+	void after_fork();
+
+	// Closes the connection. Only when no other thread is using the Client: a thread in the
+	// middle of a send could otherwise hit a recycled fd number.
+	void close();
+
+private:
+	int send_request(std::uint16_t type, std::uint32_t flags, std::int32_t tid,
+	                 std::uint32_t page, std::uint16_t start, std::uint16_t size, int pass_fd,
+	                 std::uint32_t *seq_out);
+	int send_waiting(std::uint16_t type, std::uint32_t flags, std::int32_t tid, int timeout_ms,
+	                 std::uint32_t *seq);
+	int reconnect(std::uint64_t seen_state);
+	int open_connection(int *out);
+	void mark_broken(std::uint64_t seen_state);
+	int wait_acked(std::uint32_t seq, int timeout_ms);
+	void account(const void *event);
+
+	char path_[sizeof(sockaddr_un::sun_path)] = {};
+	// The connection keeps one fd number for its whole life: a reconnect dup3()s the new
+	// socket onto it, so a thread still sending never writes into a recycled fd.
+	std::atomic<int> fd_{-1};
+	std::atomic<int> memfd_{-1};
+	// (generation << 1) | broken: a failure seen on an old connection does not break the new.
+	std::atomic<std::uint64_t> state_{0};
+	std::atomic<std::uint32_t> seq_{0};
+	// Answers (ACK or ERROR) by seq % kAnswers: (seq << 32) | (uint32_t)error. Any thread may
+	// read the event that answers another's request, so waiters look their seq up here. At
+	// most one waiting request per thread is in flight, far fewer than kAnswers.
+	static constexpr unsigned kAnswers = 256;
+	std::atomic<std::uint64_t> answers_[kAnswers] = {};
+	std::atomic<std::uint64_t> next_try_ns_{0};
+	pthread_mutex_t lock_ = PTHREAD_MUTEX_INITIALIZER; // serializes reconnects
+
+	std::atomic<std::uint64_t> sent_{0}, send_failed_{0}, errors_{0}, gone_{0}, dropped_{0},
+	        reconnects_{0};
+	std::atomic<int> last_error_{0};
+	std::atomic<std::uint16_t> last_error_type_{0};
+	std::atomic<std::int32_t> last_error_tid_{0};
+};
+
+} // namespace tld::broker

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include "codec.h"
+
+#include <cerrno>
+#include <cstring>
+#include <sys/socket.h>
+
+#include <tld/abi.h>
+
+namespace tld::broker {
+
+int decode_request(const void *buf, std::size_t len, int msg_flags, int nfds, Request *out)
+{
+	*out = Request{};
+	// SEQPACKET delivers whole messages; a truncated one means the sender broke the framing.
+	if (len != sizeof(tld_broker_req) || (msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+		return -EPROTO;
+	tld_broker_req m;
+	memcpy(&m, buf, sizeof(m));
+	if (m.hdr.magic != TLD_BROKER_MAGIC)
+		return -EPROTO;
+	if (m.hdr.version != TLD_BROKER_VERSION)
+		return -EPROTONOSUPPORT;
+
+	out->type = m.hdr.type;
+	out->seq = m.hdr.seq;
+	out->flags = m.hdr.flags;
+	out->tid = m.tid;
+	out->page = m.page;
+	out->start = m.start;
+	out->size = m.size;
+
+	if (m.hdr.flags & ~TLD_BROKER_F_KNOWN || m.reserved)
+		return -EBADMSG;
+	const bool pidfd = m.hdr.flags & TLD_BROKER_F_PIDFD;
+	switch (m.hdr.type) {
+	case TLD_BROKER_HELLO:
+		// .tid is the client's own idea of its pid: it tells tldd whether the client
+		// shares its pid namespace (only then can tids be resolved).
+		if (pidfd || m.page || m.start || m.size)
+			return -EBADMSG;
+		if (nfds != 1)
+			return -EBADF;
+		if (m.tid <= 0)
+			return -EINVAL;
+		return 0;
+	case TLD_BROKER_REGISTER:
+		if (nfds != (pidfd ? 1 : 0))
+			return -EBADF;
+		if (pidfd ? m.tid != 0 : m.tid <= 0)
+			return -EINVAL;
+		// Page 0 is the meta page; blocks are 8-aligned and never cross their page.
+		if (m.page < 1 || m.start % TLD_DATA_ALIGN || m.size == 0 ||
+		    static_cast<unsigned>(m.start) + m.size > TLD_PAGE_SIZE)
+			return -EINVAL;
+		return 0;
+	case TLD_BROKER_UNREGISTER:
+		if (m.page || m.start || m.size)
+			return -EBADMSG;
+		if (nfds != (pidfd ? 1 : 0))
+			return -EBADF;
+		if (pidfd ? m.tid != 0 : m.tid <= 0)
+			return -EINVAL;
+		return 0;
+	case TLD_BROKER_SYNC:
+		if (pidfd || m.tid || m.page || m.start || m.size)
+			return -EBADMSG;
+		if (nfds != 0)
+			return -EBADF;
+		return 0;
+	default:
+		return -EBADMSG;
+	}
+}
+
+bool is_fatal(int err)
+{
+	return err == -EPROTO || err == -EPROTONOSUPPORT || err == -EBADMSG;
+}
+
+int check_page(const Request &req, std::uint64_t pages)
+{
+	return req.page < pages ? 0 : -ERANGE;
+}
+
+const char *type_name(std::uint16_t type)
+{
+	switch (type) {
+	case TLD_BROKER_HELLO:
+		return "HELLO";
+	case TLD_BROKER_REGISTER:
+		return "REGISTER";
+	case TLD_BROKER_UNREGISTER:
+		return "UNREGISTER";
+	case TLD_BROKER_SYNC:
+		return "SYNC";
+	case TLD_BROKER_ERROR:
+		return "ERROR";
+	case TLD_BROKER_ACK:
+		return "ACK";
+	default:
+		return "unknown";
+	}
+}
+
+void make_event(tld_broker_event *ev, const Request &req, std::uint16_t type, int error,
+                std::int32_t tid, std::uint32_t dropped)
+{
+	*ev = tld_broker_event{};
+	ev->hdr.magic = TLD_BROKER_MAGIC;
+	ev->hdr.version = TLD_BROKER_VERSION;
+	ev->hdr.type = type;
+	ev->hdr.seq = req.seq;
+	ev->error = error;
+	ev->req_type = req.type;
+	ev->tid = tid;
+	ev->dropped = dropped;
+}
+
+} // namespace tld::broker

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+// The broker protocol decoder: turns one received datagram into a checked Request. Pure
+// functions with no fds or syscalls, so the fuzzer (tests/tldd/fuzz_codec.cpp) drives them
+// directly.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "protocol.h"
+
+namespace tld::broker {
+
+struct Request {
+	std::uint16_t type = 0;
+	std::uint32_t seq = 0;
+	std::uint32_t flags = 0;
+	std::int32_t tid = 0;
+	std::uint32_t page = 0;
+	std::uint16_t start = 0;
+	std::uint16_t size = 0;
+
+	bool wants_fd() const { return type == TLD_BROKER_HELLO || (flags & TLD_BROKER_F_PIDFD); }
+};
+
+// Decodes a message of `len` bytes received with recvmsg() flags `msg_flags` and `nfds` file
+// descriptors attached. Returns 0, or -errno:
+//   -EPROTO           wrong length, magic, truncated data or control data (fatal)
+//   -EPROTONOSUPPORT  another protocol version (fatal)
+//   -EBADMSG          unknown type or flag, a reserved field set (fatal)
+//   -EBADF            an fd missing or one too many for the type
+//   -EINVAL           a field out of range (tid, page, start, size)
+// On -EBADF and -EINVAL *out is still filled so the reply can echo seq and type.
+int decode_request(const void *buf, std::size_t len, int msg_flags, int nfds, Request *out);
+
+// Whether a decode error means the peer does not speak the protocol: tldd disconnects it.
+bool is_fatal(int err);
+
+// Checks a REGISTER's page against a memfd holding `pages` whole pages (page 0 is meta).
+// Returns 0 or -ERANGE.
+int check_page(const Request &req, std::uint64_t pages);
+
+// A short name for logs ("HELLO", "REGISTER", ..., "type 42").
+const char *type_name(std::uint16_t type);
+
+// Fills an event answering `req`.
+void make_event(tld_broker_event *ev, const Request &req, std::uint16_t type, int error,
+                std::int32_t tid, std::uint32_t dropped);
+
+} // namespace tld::broker

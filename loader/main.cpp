@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+// tldd: pins tld_data_map and registers the threads of processes that may not write it
+// themselves. docs/broker.md describes the protocol, the identity checks and the limits.
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include "broker.h"
+#include "listener.h"
+#include "log.h"
+#include "notify.h"
+#include "options.h"
+#include "pins.h"
+
+using namespace tld::tldd;
+
+namespace {
+
+// An empty name means no group; an unknown one stops start-up.
+bool group_of(const std::string &name, gid_t *gid)
+{
+	std::string why;
+	if (name.empty())
+		return false;
+	if (!lookup_group(name, gid, &why)) {
+		LOG_E("%s", why.c_str());
+		exit(1);
+	}
+	return true;
+}
+
+Limits limits_of(const Options &o)
+{
+	return Limits{o.max_threads, o.max_memfd_bytes};
+}
+
+int fail(const char *step, const tld::Error &e)
+{
+	LOG_E("%s: %s", step, e.message().c_str());
+	tld::notify::send("STATUS=failed to start");
+	return 1;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	tld::log::init("tldd");
+	Options opt;
+	bool exit_now = false;
+	if (std::string err = parse_options(argc, argv, &opt, &exit_now); !err.empty()) {
+		LOG_E("%s", err.c_str());
+		return 2;
+	}
+	if (exit_now)
+		return 0;
+	tld::log::set_level(opt.log_level);
+	if (!opt.config_file.empty())
+		LOG_I("settings from %s", opt.config_file.c_str());
+	// Pins and the socket are created private and opened up explicitly afterwards.
+	umask(077);
+
+	// Uninstall: remove the pins, leave running registrations to their threads.
+	if (opt.remove_pins) {
+		if (auto r = MapPins::remove(opt.pin_root); !r)
+			return fail("remove pins", r.error());
+		LOG_N("removed the pins under %s", opt.pin_root.c_str());
+		return 0;
+	}
+
+	// Each client costs a socket, a pidfd and a memfd: use all the fds we are allowed.
+	rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	Broker::block_signals();
+
+	// 1. The maps: adopt the pins of an earlier run, or create and pin them.
+	PinSettings ps{opt.pin_root};
+	ps.direct_group = group_of(opt.direct_group, &ps.direct_gid);
+	auto pins = MapPins::open(ps);
+	if (!pins)
+		return fail("pins", pins.error());
+	LOG_N("%s %s", pins->adopted() ? "adopted" : "created and pinned",
+	      pins->data_map_path().c_str());
+
+	// 2. The broker socket.
+	ListenSettings ls{opt.socket_path, opt.socket_mode};
+	ls.set_group = group_of(opt.socket_group, &ls.gid);
+	auto listener = open_listener(ls);
+	if (!listener)
+		return fail("broker socket", listener.error());
+
+	// 3. The event loop; ready only now that the maps are pinned and the socket listens.
+	Broker broker(listener->fd.get(), pins->data_map(), limits_of(opt), opt.max_clients);
+	if (auto r = broker.init(); !r)
+		return fail("event loop", r.error());
+	tld::notify::send("READY=1\nSTATUS=serving");
+	LOG_N("serving %s", listener->activated ? "the activated socket" : opt.socket_path.c_str());
+
+	auto reload = [&](Limits *limits, unsigned *max_clients) {
+		Options fresh;
+		bool done = false;
+		if (std::string err = parse_options(argc, argv, &fresh, &done); !err.empty()) {
+			LOG_E("reload: %s; keeping the running configuration", err.c_str());
+			return;
+		}
+		if (fresh.pin_root != opt.pin_root || fresh.socket_path != opt.socket_path)
+			LOG_W("reload: pin root and socket changes take effect on restart");
+		tld::log::set_level(fresh.log_level);
+		*limits = limits_of(fresh);
+		*max_clients = fresh.max_clients;
+	};
+	auto r = broker.run(reload);
+
+	// 4. Stop: the socket goes, the pins stay so BPF keeps seeing every registration.
+	if (!listener->activated)
+		remove_socket_path(opt.socket_path);
+	if (!r)
+		return fail("event loop", r.error());
+	return 0;
+}

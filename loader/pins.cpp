@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include "pins.h"
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <cerrno>
+#include <cstring>
+#include <linux/magic.h>
+#include <memory>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <tld/abi.h>
+
+#include "log.h"
+#include "pidfd_compat.h"
+#include "tld_maps.skel.h"
+
+namespace tld::tldd {
+
+namespace {
+
+std::string parent_of(const std::string &path)
+{
+	auto pos = path.find_last_of('/');
+	return pos == 0 || pos == std::string::npos ? std::string("/") : path.substr(0, pos);
+}
+
+bool on_bpffs(const std::string &path)
+{
+	struct statfs sf;
+	return statfs(path.c_str(), &sf) == 0 && sf.f_type == static_cast<long>(BPF_FS_MAGIC);
+}
+
+// Creates `root` (and missing parents, which must then be on the same bpffs). A bpffs is
+// mounted only on the root itself or its parent: never over an unrelated ancestor such as /.
+Result<void> ensure_bpffs(const std::string &root)
+{
+	std::string have = root;
+	while (have != "/" && access(have.c_str(), F_OK) != 0)
+		have = parent_of(have);
+	if (!on_bpffs(have)) {
+		if (have != root && have != parent_of(root)) {
+			LOG_E("%s is not on a bpffs and %s is not its parent: refusing to mount "
+			      "there",
+			      root.c_str(), have.c_str());
+			return Error{ENOTDIR, "bpffs for the pin root"};
+		}
+		if (mount("bpf", have.c_str(), "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		          "mode=0700"))
+			return error_from_errno("mount bpffs", errno);
+		LOG_N("mounted a bpffs on %s", have.c_str());
+	}
+	// Create the missing components top-down; only root may look inside.
+	while (have != root) {
+		std::string next = root.substr(0, root.find('/', have.size() + 1));
+		if (mkdir(next.c_str(), 0700) != 0 && errno != EEXIST)
+			return error_from_errno("mkdir pin root", errno);
+		have = next;
+	}
+	return {};
+}
+
+// What matters about the value is that the kernel treats data and meta as uptrs: then a
+// lookup from user space returns them zeroed, while plain u64 fields come back as written.
+// Registers our own thread with a page of ours to find out, and removes the entry again.
+Result<void> check_uptrs(int map_fd)
+{
+	void *page = mmap(nullptr, TLD_PAGE_SIZE, PROT_READ | PROT_WRITE,
+	                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED)
+		return error_from_errno("mmap", errno);
+	Fd self(sys::pidfd_open(gettid(), PIDFD_THREAD));
+	tld_map_value v{};
+	v.data = static_cast<tld_data_u *>(page);
+	v.meta = static_cast<tld_meta_u *>(page);
+	v.start = 8;
+	int key = self.get();
+	int err = self ? bpf_map_update_elem(map_fd, &key, &v, BPF_ANY) : -errno;
+	tld_map_value back{};
+	if (!err)
+		err = bpf_map_lookup_elem(map_fd, &key, &back);
+	if (self)
+		bpf_map_delete_elem(map_fd, &key);
+	munmap(page, TLD_PAGE_SIZE);
+	if (err)
+		return error_from_errno("test registration in the pinned map", err);
+	if (back.data || back.meta || back.start != 8) {
+		LOG_E("pinned map's data/meta are not uptrs (BTF without the uptr tag)");
+		return Error{EINVAL, "pinned map is not a tld_data_map"};
+	}
+	return {};
+}
+
+// A pinned map is ours if it has the ABI's shape and a BTF value type of the ABI's name:
+// anything else would make BPF consumers read garbage through uptrs that are not there.
+Result<void> check_compatible(int fd)
+{
+	bpf_map_info info{};
+	__u32 len = sizeof(info);
+	if (int err = bpf_obj_get_info_by_fd(fd, &info, &len))
+		return error_from_errno("bpf_obj_get_info_by_fd", err);
+	if (info.type != BPF_MAP_TYPE_TASK_STORAGE || info.key_size != sizeof(int) ||
+	    info.value_size != sizeof(tld_map_value) || !(info.map_flags & BPF_F_NO_PREALLOC)) {
+		LOG_E("pinned map has type %u key %u value %u flags %#x; tld needs task storage, "
+		      "key 4, value %zu",
+		      info.type, info.key_size, info.value_size, info.map_flags,
+		      sizeof(tld_map_value));
+		return Error{EINVAL, "pinned map is not a tld_data_map"};
+	}
+	// The value type's name, when we may read BTF (BPF_BTF_GET_FD_BY_ID needs CAP_SYS_ADMIN).
+	std::unique_ptr<btf, void (*)(btf *)> b(btf__load_from_kernel_by_id(info.btf_id),
+	                                        btf__free);
+	if (b) {
+		const btf_type *t = btf__type_by_id(b.get(), info.btf_value_type_id);
+		const char *name = t ? btf__name_by_offset(b.get(), t->name_off) : nullptr;
+		if (!name || strcmp(name, "tld_map_value") != 0) {
+			LOG_E("pinned map's value type is '%s', not tld_map_value",
+			      name ? name : "?");
+			return Error{EINVAL, "pinned map has no tld_map_value BTF"};
+		}
+	} else {
+		LOG_D("cannot read the pinned map's BTF (%s); checking its uptrs instead",
+		      strerror(errno));
+	}
+	return check_uptrs(fd);
+}
+
+Result<Fd> create_map()
+{
+	std::unique_ptr<tld_maps, void (*)(tld_maps *)> skel(tld_maps__open_and_load(),
+	                                                     tld_maps__destroy);
+	if (!skel)
+		return error_from_errno("create tld_data_map", errno);
+	Fd fd(fcntl(bpf_map__fd(skel->maps.tld_data_map), F_DUPFD_CLOEXEC, 3));
+	if (!fd)
+		return error_from_errno("dup map fd", errno);
+	return fd;
+}
+
+} // namespace
+
+Result<MapPins> MapPins::open(const PinSettings &s)
+{
+	if (auto r = ensure_bpffs(s.root); !r)
+		return r.error();
+	MapPins pins;
+	pins.path_ = s.root + "/" TLD_DATA_MAP_NAME;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int fd = bpf_obj_get(pins.path_.c_str());
+		if (fd >= 0) {
+			pins.data_map_.reset(fd);
+			if (auto r = check_compatible(fd); !r)
+				return r.error();
+			pins.adopted_ = true;
+			break;
+		}
+		if (errno != ENOENT)
+			return error_from_errno("bpf_obj_get(pin)", errno);
+		auto created = create_map();
+		if (!created)
+			return created.error();
+		// The pin is born 0600 (bpffs applies the umask we set to 077); EEXIST means
+		// another tldd won the race: adopt its map instead.
+		if (bpf_obj_pin(created->get(), pins.path_.c_str()) == 0) {
+			pins.data_map_ = std::move(created.value());
+			break;
+		}
+		if (errno != EEXIST)
+			return error_from_errno("bpf_obj_pin", errno);
+	}
+	if (!pins.data_map_)
+		return Error{EAGAIN, "pin tld_data_map"};
+	mode_t mode = s.direct_group ? 0660 : 0600;
+	if (chown(pins.path_.c_str(), 0, s.direct_group ? s.direct_gid : 0) != 0 ||
+	    chmod(pins.path_.c_str(), mode) != 0)
+		return error_from_errno("chmod/chown pin", errno);
+	if (s.direct_group &&
+	    (chown(s.root.c_str(), 0, s.direct_gid) != 0 || chmod(s.root.c_str(), 0750) != 0))
+		return error_from_errno("chmod/chown pin root", errno);
+	return pins;
+}
+
+Result<void> MapPins::remove(const std::string &root)
+{
+	std::string path = root + "/" TLD_DATA_MAP_NAME;
+	if (unlink(path.c_str()) != 0 && errno != ENOENT)
+		return error_from_errno("unlink pin", errno);
+	if (rmdir(root.c_str()) != 0 && errno != ENOENT && errno != ENOTEMPTY && errno != EBUSY)
+		return error_from_errno("rmdir pin root", errno);
+	return {};
+}
+
+} // namespace tld::tldd

@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include "session.h"
+
+#include <bpf/bpf.h>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <tld/abi.h>
+
+#include "log.h"
+
+namespace tld::tldd {
+
+namespace {
+
+using broker::Request;
+
+// Rejections logged per client before going quiet: a flood must not flood the journal too.
+constexpr unsigned kLogBurst = 16;
+
+} // namespace
+
+Session::Session(Fd sock, Peer peer, const SessionContext &ctx)
+    : sock_(std::move(sock)), peer_(std::move(peer)), ctx_(ctx)
+{
+	LOG_D("client pid %d uid %u connected%s", peer_.tgid, peer_.uid,
+	      peer_.weak ? " (identity from SO_PEERCRED)" : "");
+}
+
+Session::~Session()
+{
+	// Registrations of still-running threads stay: their pins hold the pages, not this
+	// mapping (docs/broker.md, "Disconnect").
+	if (map_)
+		munmap(map_, pages_ * TLD_PAGE_SIZE);
+	LOG_I("client pid %d uid %u gone: %llu registered, %llu rejected, %zu threads tracked",
+	      peer_.tgid, peer_.uid, static_cast<unsigned long long>(registered_),
+	      static_cast<unsigned long long>(rejected_), threads_.size());
+}
+
+void Session::refuse(int sock, int error)
+{
+	tld_broker_event ev;
+	broker::make_event(&ev, Request{}, TLD_BROKER_ERROR, error, 0, 0);
+	send(sock, &ev, sizeof(ev), MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+bool Session::on_readable(unsigned budget)
+{
+	for (unsigned i = 0; i < budget && !fatal_; i++) {
+		if (!handle_one())
+			break;
+	}
+	return !fatal_;
+}
+
+// Handles one queued message. Returns false when there is nothing more to do this round:
+// the queue is empty, or the session must end (then fatal_ is set).
+bool Session::handle_one()
+{
+	// One byte more than a message, so an oversized one shows as MSG_TRUNC or a wrong length.
+	alignas(8) unsigned char buf[TLD_BROKER_MSG_SIZE + 8];
+	union {
+		cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	iovec iov{buf, sizeof(buf)};
+	msghdr mh{};
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctl.buf;
+	mh.msg_controllen = sizeof(ctl.buf);
+	ssize_t n = recvmsg(sock_.get(), &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return false; // nothing queued: the caller checks fatal_
+		fatal_ = true;
+		return false;
+	}
+	// Zero bytes is end of file, or an empty message, which the protocol has no use for.
+	if (n == 0) {
+		fatal_ = true;
+		return false;
+	}
+
+	// Take ownership of every passed fd before anything can return early.
+	Fd passed;
+	int nfds = 0;
+	for (cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t k = 0; k < count; k++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + k * sizeof(int), sizeof(int));
+			Fd owned(fd);
+			if (classify_fd(fd) == FdKind::Foreign) {
+				ctx_.closer->close_later(std::move(owned));
+				nfds = -1; // poisons the message: see below
+				continue;
+			}
+			if (nfds >= 0)
+				nfds++;
+			passed = std::move(owned);
+		}
+	}
+
+	Request req;
+	int err = nfds < 0 ? -EBADF
+	                   : broker::decode_request(buf, static_cast<size_t>(n), mh.msg_flags, nfds,
+	                                            &req);
+	if (err) {
+		// A file that is neither a pidfd nor a memfd has no place in this protocol.
+		bool fatal = nfds < 0 || broker::is_fatal(err);
+		reject(req, err, 0,
+		       nfds < 0 ? "passed an fd that is neither a pidfd nor a memfd"
+		       : fatal  ? "malformed message, disconnecting"
+		                : "invalid request");
+		if (fatal)
+			fatal_ = true;
+		return !fatal;
+	}
+	pid_t tid = req.tid;
+	err = handle(req, std::move(passed), &tid);
+	if (err)
+		return !fatal_;
+	if (req.type == TLD_BROKER_SYNC || (req.flags & TLD_BROKER_F_ACK))
+		reply(req, TLD_BROKER_ACK, 0, tid);
+	return true;
+}
+
+int Session::handle(const Request &req, Fd passed, pid_t *tid)
+{
+	switch (req.type) {
+	case TLD_BROKER_HELLO:
+		return hello(req, std::move(passed));
+	case TLD_BROKER_REGISTER:
+		return register_thread(req, std::move(passed), tid);
+	case TLD_BROKER_UNREGISTER:
+		return unregister_thread(req, std::move(passed), tid);
+	default:
+		return 0; // SYNC: being here is the answer
+	}
+}
+
+int Session::hello(const Request &req, Fd memfd)
+{
+	if (memfd_) {
+		reject(req, -EALREADY, 0, "second HELLO on one connection");
+		return -EALREADY;
+	}
+	int seals = fcntl(memfd.get(), F_GET_SEALS);
+	if (seals < 0) {
+		reject(req, -EBADF, 0, "HELLO fd is not a memfd");
+		return -EBADF;
+	}
+	// Without F_SEAL_SHRINK the client could truncate pages that BPF has pinned uptrs into.
+	if (!(seals & F_SEAL_SHRINK)) {
+		reject(req, -EINVAL, 0, "memfd is not sealed with F_SEAL_SHRINK");
+		return -EINVAL;
+	}
+	struct stat st;
+	if (fstat(memfd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+		reject(req, -EBADF, 0, "HELLO fd is not a regular memfd");
+		return -EBADF;
+	}
+	std::uint64_t size = static_cast<std::uint64_t>(st.st_size);
+	if (size > ctx_.limits->max_memfd_bytes) {
+		reject(req, -E2BIG, 0, "memfd larger than --max-memfd-bytes");
+		return -E2BIG;
+	}
+	if (size < TLD_PAGE_SIZE) {
+		reject(req, -EINVAL, 0, "memfd smaller than its meta page");
+		return -EINVAL;
+	}
+	std::uint64_t pages = size / TLD_PAGE_SIZE;
+	// uptrs must point at writable user memory: a write-sealed memfd fails here, not later.
+	void *m = mmap(nullptr, pages * TLD_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+	               memfd.get(), 0);
+	if (m == MAP_FAILED) {
+		int err = -errno;
+		reject(req, err == -EPERM ? -EACCES : err, 0, "cannot map the memfd read-write");
+		return err == -EPERM ? -EACCES : err;
+	}
+	map_ = m;
+	pages_ = pages;
+	memfd_ = std::move(memfd);
+	same_pidns_ = req.tid == peer_.tgid;
+	LOG_D("client pid %d: memfd of %llu pages%s", peer_.tgid,
+	      static_cast<unsigned long long>(pages),
+	      same_pidns_ ? "" : ", other pid namespace: pidfds only");
+	return 0;
+}
+
+// The thread a REGISTER or UNREGISTER is about, as a pidfd checked to be the peer's own.
+Result<Fd> Session::thread_pidfd(const Request &req, Fd passed, pid_t *tid)
+{
+	if (req.flags & TLD_BROKER_F_PIDFD) {
+		auto t = check_thread_pidfd(passed.get(), peer_.tgid);
+		if (!t)
+			return t.error();
+		*tid = *t;
+		return passed;
+	}
+	// A tid is a number in the client's pid namespace; only ours can be resolved here.
+	if (!same_pidns_)
+		return Error{EXDEV, "tid from another pid namespace (send a pidfd)"};
+	return open_thread(req.tid, peer_.tgid);
+}
+
+int Session::register_thread(const Request &req, Fd passed, pid_t *tid)
+{
+	if (!memfd_) {
+		reject(req, -ENOTCONN, *tid, "REGISTER before a successful HELLO");
+		return -ENOTCONN;
+	}
+	auto pidfd = thread_pidfd(req, std::move(passed), tid);
+	if (!pidfd) {
+		reject(req, pidfd.error().negative(), *tid, pidfd.error().what);
+		return pidfd.error().negative();
+	}
+	// The check above compared tgid numbers; the peer still existing afterwards means the
+	// number could not have been handed to another process in between.
+	if (int err = peer_alive(peer_)) {
+		fatal_ = true;
+		reject(req, err, *tid, "client process is gone (inherited connection?)");
+		return err;
+	}
+	if (int err = grow_mapping(req.page)) {
+		reject(req, err, *tid, "page beyond the memfd");
+		return err;
+	}
+	if (!threads_.count(*tid) && threads_.size() >= ctx_.limits->max_threads && !make_room()) {
+		reject(req, -EDQUOT, *tid, "client holds --max-threads-per-client registrations");
+		return -EDQUOT;
+	}
+	tld_map_value v{};
+	char *base = static_cast<char *>(map_);
+	v.data = reinterpret_cast<tld_data_u *>(base +
+	                                        static_cast<size_t>(req.page) * TLD_PAGE_SIZE);
+	v.meta = reinterpret_cast<tld_meta_u *>(base);
+	v.start = req.start;
+	int fd = pidfd->get();
+	if (int err = bpf_map_update_elem(ctx_.map_fd, &fd, &v, BPF_ANY)) {
+		reject(req, err, *tid, "bpf_map_update_elem");
+		return err;
+	}
+	threads_.insert(*tid);
+	registered_++;
+	LOG_D("client pid %d: registered tid %d page %u start %u", peer_.tgid, *tid, req.page,
+	      req.start);
+	return 0;
+}
+
+int Session::unregister_thread(const Request &req, Fd passed, pid_t *tid)
+{
+	auto pidfd = thread_pidfd(req, std::move(passed), tid);
+	if (!pidfd) {
+		// A thread that is gone took its registration with it: nothing left to do.
+		if (pidfd.error().code == ESRCH) {
+			threads_.erase(*tid);
+			return 0;
+		}
+		reject(req, pidfd.error().negative(), *tid, pidfd.error().what);
+		return pidfd.error().negative();
+	}
+	int fd = pidfd->get();
+	int err = bpf_map_delete_elem(ctx_.map_fd, &fd);
+	threads_.erase(*tid);
+	if (err && err != -ENOENT) {
+		reject(req, err, *tid, "bpf_map_delete_elem");
+		return err;
+	}
+	return 0;
+}
+
+// Maps pages the client added since HELLO. Old registrations are unaffected by the move:
+// their pins hold the pages themselves.
+int Session::grow_mapping(std::uint32_t page)
+{
+	if (broker::check_page(Request{.page = page}, pages_) == 0)
+		return 0;
+	struct stat st;
+	if (fstat(memfd_.get(), &st) != 0)
+		return -errno;
+	std::uint64_t size = static_cast<std::uint64_t>(st.st_size);
+	std::uint64_t limit = ctx_.limits->max_memfd_bytes;
+	std::uint64_t pages = (size < limit ? size : limit) / TLD_PAGE_SIZE;
+	if (page >= pages)
+		return static_cast<std::uint64_t>(page) * TLD_PAGE_SIZE >= limit ? -E2BIG : -ERANGE;
+	void *m = mremap(map_, pages_ * TLD_PAGE_SIZE, pages * TLD_PAGE_SIZE, MREMAP_MAYMOVE);
+	if (m == MAP_FAILED)
+		return -errno;
+	map_ = m;
+	pages_ = pages;
+	return 0;
+}
+
+// At the thread limit, forget threads that exited without an UNREGISTER (crashed, or the
+// client does not bother): the kernel already dropped their registrations.
+bool Session::make_room()
+{
+	for (auto it = threads_.begin(); it != threads_.end();) {
+		if (thread_exists(peer_.tgid, *it))
+			++it;
+		else
+			it = threads_.erase(it);
+	}
+	return threads_.size() < ctx_.limits->max_threads;
+}
+
+void Session::reply(const Request &req, std::uint16_t type, int error, pid_t tid)
+{
+	tld_broker_event ev;
+	broker::make_event(&ev, req, type, error, tid, dropped_);
+	// Never wait for a client: if it does not read its events, count what it missed.
+	if (send(sock_.get(), &ev, sizeof(ev), MSG_DONTWAIT | MSG_NOSIGNAL) == sizeof(ev))
+		dropped_ = 0;
+	else if (errno == EAGAIN || errno == ENOBUFS)
+		dropped_++;
+}
+
+void Session::reject(const Request &req, int error, pid_t tid, const char *why)
+{
+	rejected_++;
+	if (logged_ < kLogBurst) {
+		logged_++;
+		LOG_W("client pid %d uid %u: %s (seq %u, tid %d) rejected: %s: %s", peer_.tgid,
+		      peer_.uid, broker::type_name(req.type), req.seq, tid, why, strerror(-error));
+		if (logged_ == kLogBurst)
+			LOG_W("client pid %d: further rejections are not logged", peer_.tgid);
+	}
+	reply(req, TLD_BROKER_ERROR, error, tid);
+}
+
+} // namespace tld::tldd

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+// One connected client: who it is, its memfd mapped into tldd, and the threads registered on
+// its behalf. Everything a client costs tldd is owned here and released when it goes.
+#pragma once
+
+#include <cstdint>
+#include <unordered_set>
+
+#include "codec.h"
+#include "fd_closer.h"
+#include "identity.h"
+#include "sys/fd.h"
+#include "sys/result.h"
+
+namespace tld::tldd {
+
+struct Limits {
+	unsigned max_threads = 4096;
+	std::uint64_t max_memfd_bytes = 16u << 20;
+};
+
+// What a session needs from the daemon; owned by the Broker, outlives every session.
+struct SessionContext {
+	int map_fd = -1;
+	const Limits *limits = nullptr;
+	FdCloser *closer = nullptr;
+};
+
+class Session {
+public:
+	Session(Fd sock, Peer peer, const SessionContext &ctx);
+	~Session();
+	Session(const Session &) = delete;
+	Session &operator=(const Session &) = delete;
+
+	int fd() const { return sock_.get(); }
+	pid_t pid() const { return peer_.tgid; }
+
+	// Handles at most `budget` queued messages, so one busy client cannot starve the others
+	// (epoll is level-triggered: the rest waits for the next round). Returns false when the
+	// connection must be closed: end of file, a protocol violation, or the peer process gone.
+	bool on_readable(unsigned budget);
+
+	// Sends an ERROR event that does not answer a request (e.g. too many clients).
+	static void refuse(int sock, int error);
+
+private:
+	bool handle_one();
+	int handle(const broker::Request &req, Fd passed, pid_t *tid);
+	int hello(const broker::Request &req, Fd memfd);
+	int register_thread(const broker::Request &req, Fd passed, pid_t *tid);
+	int unregister_thread(const broker::Request &req, Fd passed, pid_t *tid);
+	Result<Fd> thread_pidfd(const broker::Request &req, Fd passed, pid_t *tid);
+	int grow_mapping(std::uint32_t page);
+	bool make_room();
+	void reply(const broker::Request &req, std::uint16_t type, int error, pid_t tid);
+	void reject(const broker::Request &req, int error, pid_t tid, const char *why);
+
+	Fd sock_;
+	Peer peer_;
+	SessionContext ctx_;
+	bool same_pidns_ = false;           // the client's getpid() matched ours for it
+	Fd memfd_;                          // kept to notice when the client grows it
+	void *map_ = nullptr;               // tldd's own mapping of the memfd
+	std::uint64_t pages_ = 0;           // whole pages mapped
+	std::unordered_set<pid_t> threads_; // registered through this connection
+	std::uint32_t dropped_ = 0;         // events the client did not make room for
+	std::uint64_t registered_ = 0, rejected_ = 0;
+	unsigned logged_ = 0;
+	bool fatal_ = false;
+};
+
+} // namespace tld::tldd

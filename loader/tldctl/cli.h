@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+// What every tldctl subcommand shares: the global options, the keys config, exit codes, and
+// parsing a subcommand's own options with Boost.Program_options (each has --help).
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "config/keys_config.h"
+
+namespace tld::ctl {
+
+namespace po = boost::program_options;
+
+// Exit codes, documented in `tldctl --help` and docs/consumer-guide.md.
+enum Exit : int {
+	kExitOk = 0,
+	kExitFailure = 1,    // the target, key, map or tldd is not as required
+	kExitUsage = 2,      // bad command line or malformed value
+	kExitPermission = 3, // the caller may not do this to that process
+};
+
+// A fatal error for the user: thrown once by a subcommand, printed by main().
+class CliError : public std::runtime_error {
+public:
+	CliError(int code, const std::string &msg) : std::runtime_error(msg), code_(code) {}
+	int code() const { return code_; }
+
+private:
+	int code_;
+};
+
+// Thrown after a subcommand printed its --help: main() exits 0.
+struct HelpShown {};
+
+struct Context {
+	// Global options (before or after the subcommand).
+	std::string config_path; // keys.conf
+	bool config_given = false;
+	std::string pin_root;
+	std::string socket;
+	bool json = false;
+	bool verbose = false;
+
+	// keys.conf, if one could be read. keys_note says why not, when it matters.
+	std::optional<config::KeysConfig> keys;
+	std::string keys_note;
+};
+
+// Boost's default style, without guessing abbreviations: "--comm" must not mean "--command".
+inline constexpr int kOptionStyle =
+        po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+
+// The global options every subcommand accepts.
+po::options_description global_options();
+
+// Fills @ctx from the parsed global options and loads keys.conf (the default path silently
+// only if it exists; a broken or missing --config is a CliError).
+void setup_context(Context &ctx, const po::variables_map &vm);
+
+// Parses a subcommand's arguments against @opts and @pos. Prints its help and throws HelpShown
+// on --help; throws CliError(kExitUsage) on bad usage.
+po::variables_map parse_subcommand(const std::string &usage, const std::string &about,
+                                   po::options_description opts,
+                                   const po::positional_options_description &pos,
+                                   const std::vector<std::string> &args);
+
+// "tldctl: needs root": loading BPF programs and opening the pinned map need root.
+void require_root(const char *what);
+
+// The message for an error opening the pinned map, naming the pin root.
+std::string map_open_message(const Context &ctx, int err);
+
+} // namespace tld::ctl

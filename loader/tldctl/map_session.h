@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+// A root session on the pinned map: the map opened, the dump iterator loaded, and reads of a
+// target turned into clear errors. Shared by list, get, set and status.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli.h"
+#include "dump.h"
+#include "sys/fd.h"
+#include "target.h"
+
+namespace tld::ctl {
+
+// Throws CliError for a failed BPF step, with libbpf's log when --verbose or the load failed.
+[[noreturn]] void fail_bpf(const Error &err, const std::string &doing);
+
+// Opens <pin_root>/tld_data_map; throws CliError naming the pin root when it cannot.
+Fd open_map(const Context &ctx);
+
+class Session {
+public:
+	// Needs root; throws CliError otherwise or when the map or program cannot be loaded.
+	explicit Session(const Context &ctx, const char *what);
+
+	int map_fd() const { return map_.get(); }
+	// Every registered thread (optionally of one process), sorted by pid and tid.
+	std::vector<ThreadData> read_all(pid_t pid = 0) const;
+	// The registered threads of @t. Throws CliError (kExitFailure) if it has none, or if the
+	// process exited meanwhile.
+	std::vector<ThreadData> read_target(const Target &t) const;
+
+private:
+	const Context &ctx_;
+	Fd map_;
+	std::optional<Dumper> dumper_;
+};
+
+// "a, b, c": the key names of @t, for error messages.
+std::string key_names(const ThreadData &t);
+
+} // namespace tld::ctl

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+// The client library on its own terms: failures come back as events, concurrent senders,
+// no daemon, and a forked child that must not speak for its parent.
+#include <gtest/gtest.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+#include "bpffs.h"
+#include "broker_client.h"
+#include "harness.h"
+
+namespace tld::test {
+namespace {
+
+class ClientTest : public ::testing::Test {
+protected:
+	void SetUp() override
+	{
+		ASSERT_TRUE(bpffs.ok());
+		std::string why;
+		ASSERT_TRUE(tldd.start_ready({}, &why)) << why;
+		ASSERT_EQ(probe.load(tldd.pin_root + "/tld_data_map"), "");
+		ASSERT_EQ(client.set_path(tldd.socket_path.c_str()), 0);
+		ASSERT_EQ(client.hello(arena.fd.get()), 0);
+	}
+	void TearDown() override { client.close(); }
+	BpffsMount bpffs;
+	Tldd tldd{bpffs.path()};
+	Probe probe;
+	Arena arena = Arena::create(8);
+	broker::Client client;
+};
+
+TEST_F(ClientTest, FailuresArriveAsEvents)
+{
+	std::thread([&] {
+		// Sending succeeds: tldd answers later, and only because this one is wrong.
+		EXPECT_EQ(client.register_thread(gettid_now(), 99, 0, 64), 0);
+		EXPECT_EQ(client.sync(10000), 0);
+	}).join();
+	EXPECT_EQ(client.poll_events(), 0) << "sync already read the event";
+	broker::ClientStats s = client.stats();
+	EXPECT_EQ(s.errors, 1u);
+	EXPECT_EQ(s.last_error, -ERANGE);
+	EXPECT_EQ(s.last_error_type, TLD_BROKER_REGISTER);
+	// Waiting for an answer reports tldd's verdict.
+	EXPECT_EQ(client.unregister_thread(1, 10000), -EPERM);
+}
+
+TEST_F(ClientTest, ManyThreadsSendAtOnce)
+{
+	constexpr int kThreads = 16, kEach = 200;
+	std::vector<std::thread> threads;
+	for (int i = 0; i < kThreads; i++)
+		threads.emplace_back([&, i] {
+			std::uint16_t start = static_cast<std::uint16_t>(i * 64);
+			*arena.slot(1, start) = i;
+			for (int k = 0; k < kEach; k++) {
+				int err = client.register_thread(gettid_now(), 1, start, 64);
+				if (err == -EAGAIN) { // tldd is behind: let it catch up
+					usleep(1000);
+					k--;
+					continue;
+				}
+				ASSERT_EQ(err, 0);
+			}
+			ASSERT_EQ(client.sync(10000), 0);
+			EXPECT_EQ(probe.read_self().value, static_cast<std::uint64_t>(i));
+		});
+	for (auto &t : threads)
+		t.join();
+	client.poll_events();
+	EXPECT_EQ(client.stats().errors, 0u);
+	EXPECT_GE(client.stats().sent, static_cast<std::uint64_t>(kThreads * kEach));
+}
+
+TEST_F(ClientTest, ForkedChildGreetsWithItsOwnMemfd)
+{
+	ASSERT_EQ(client.sync(10000), 0);
+	Child child = Child::spawn([&](int) {
+		client.after_fork();
+		Arena mine = Arena::create(4);
+		*mine.slot(1, 0) = 0xc41d;
+		if (client.hello(mine.fd.get()) != 0 ||
+		    client.register_thread(gettid_now(), 1, 0, 64) != 0 || client.sync(10000) != 0)
+			return 1;
+		client.poll_events();
+		return probe.read_self().value == 0xc41d && client.stats().errors == 0 ? 0 : 2;
+	});
+	EXPECT_EQ(child.wait(), 0);
+	// The parent's connection is unaffected.
+	EXPECT_EQ(client.sync(10000), 0);
+}
+
+TEST(ClientLimit, ClientsBeyondMaxClientsAreRefused)
+{
+	BpffsMount bpffs;
+	ASSERT_TRUE(bpffs.ok());
+	Tldd tldd{bpffs.path()};
+	std::string why;
+	ASSERT_TRUE(tldd.start_ready({"--max-clients", "1"}, &why)) << why;
+	RawConn first, second;
+	ASSERT_EQ(first.connect(tldd.socket_path), 0);
+	EXPECT_FALSE(first.error_before_sync(5000).has_value());
+	ASSERT_EQ(second.connect(tldd.socket_path), 0);
+	auto ev = second.event(5000);
+	ASSERT_TRUE(ev.has_value());
+	EXPECT_EQ(ev->error, -EUSERS);
+	EXPECT_TRUE(second.closed_by_peer(5000));
+	EXPECT_FALSE(first.error_before_sync(5000).has_value()) << "the first is still served";
+}
+
+TEST(ClientNoDaemon, FailsFastWithoutBlocking)
+{
+	TempDir dir;
+	broker::Client client;
+	ASSERT_EQ(client.set_path((dir.path() + "/none.sock").c_str()), 0);
+	Arena arena = Arena::create(2);
+	EXPECT_EQ(client.hello(arena.fd.get()), -ENOENT);
+	// Within the retry interval no connect is even tried.
+	EXPECT_EQ(client.register_thread(gettid_now(), 1, 0, 64), -ENOTCONN);
+	EXPECT_EQ(client.poll_events(), -ENOTCONN);
+	EXPECT_GE(client.stats().send_failed, 1u);
+	std::string long_path(200, 'x');
+	EXPECT_EQ(client.set_path(long_path.c_str()), -ENAMETOOLONG);
+}
+
+} // namespace
+} // namespace tld::test

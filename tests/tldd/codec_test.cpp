@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+// The decoder's verdicts, one rule at a time (the fuzzer covers the rest).
+#include <cerrno>
+#include <cstring>
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include "codec.h"
+
+namespace tld::broker {
+namespace {
+
+tld_broker_req make(std::uint16_t type, std::uint32_t flags = 0)
+{
+	tld_broker_req r{};
+	r.hdr.magic = TLD_BROKER_MAGIC;
+	r.hdr.version = TLD_BROKER_VERSION;
+	r.hdr.type = type;
+	r.hdr.seq = 7;
+	r.hdr.flags = flags;
+	return r;
+}
+
+int decode(const tld_broker_req &r, int nfds, int msg_flags = 0,
+           std::size_t len = sizeof(tld_broker_req))
+{
+	Request out;
+	return decode_request(&r, len, msg_flags, nfds, &out);
+}
+
+TEST(Codec, Framing)
+{
+	auto r = make(TLD_BROKER_SYNC);
+	EXPECT_EQ(decode(r, 0), 0);
+	EXPECT_EQ(decode(r, 0, 0, 31), -EPROTO);
+	EXPECT_EQ(decode(r, 0, MSG_TRUNC), -EPROTO);
+	EXPECT_EQ(decode(r, 0, MSG_CTRUNC), -EPROTO);
+	r.hdr.magic = 1;
+	EXPECT_EQ(decode(r, 0), -EPROTO);
+	r = make(TLD_BROKER_SYNC);
+	r.hdr.version = 2;
+	EXPECT_EQ(decode(r, 0), -EPROTONOSUPPORT);
+	EXPECT_EQ(decode(make(77), 0), -EBADMSG);
+	EXPECT_EQ(decode(make(TLD_BROKER_SYNC, 0x80), 0), -EBADMSG);
+	r = make(TLD_BROKER_SYNC);
+	r.reserved = 1;
+	EXPECT_EQ(decode(r, 0), -EBADMSG);
+	EXPECT_EQ(decode(make(TLD_BROKER_SYNC), 1), -EBADF);
+	EXPECT_TRUE(is_fatal(-EPROTO) && is_fatal(-EBADMSG) && !is_fatal(-EINVAL));
+}
+
+TEST(Codec, Register)
+{
+	auto r = make(TLD_BROKER_REGISTER);
+	r.tid = 5;
+	r.page = 1;
+	r.start = 8;
+	r.size = 64;
+	EXPECT_EQ(decode(r, 0), 0);
+	EXPECT_EQ(decode(r, 1), -EBADF) << "an fd without F_PIDFD";
+	auto p = r;
+	p.hdr.flags = TLD_BROKER_F_PIDFD;
+	EXPECT_EQ(decode(p, 0), -EBADF) << "F_PIDFD without an fd";
+	EXPECT_EQ(decode(p, 1), -EINVAL) << "F_PIDFD with a tid";
+	p.tid = 0;
+	EXPECT_EQ(decode(p, 1), 0);
+	auto bad = r;
+	bad.page = 0;
+	EXPECT_EQ(decode(bad, 0), -EINVAL);
+	bad = r;
+	bad.start = 12;
+	EXPECT_EQ(decode(bad, 0), -EINVAL);
+	bad = r;
+	bad.start = 4032;
+	bad.size = 72;
+	EXPECT_EQ(decode(bad, 0), -EINVAL);
+	bad.size = 64;
+	EXPECT_EQ(decode(bad, 0), 0) << "ends exactly at the page end";
+	bad = r;
+	bad.size = 0;
+	EXPECT_EQ(decode(bad, 0), -EINVAL);
+	bad = r;
+	bad.tid = -3;
+	EXPECT_EQ(decode(bad, 0), -EINVAL);
+	Request req;
+	req.page = 3;
+	EXPECT_EQ(check_page(req, 4), 0);
+	EXPECT_EQ(check_page(req, 3), -ERANGE);
+}
+
+TEST(Codec, HelloAndUnregister)
+{
+	auto h = make(TLD_BROKER_HELLO);
+	h.tid = 42;
+	EXPECT_EQ(decode(h, 1), 0);
+	EXPECT_EQ(decode(h, 0), -EBADF);
+	h.page = 1;
+	EXPECT_EQ(decode(h, 1), -EBADMSG);
+	auto u = make(TLD_BROKER_UNREGISTER);
+	u.tid = 9;
+	EXPECT_EQ(decode(u, 0), 0);
+	u.size = 1;
+	EXPECT_EQ(decode(u, 0), -EBADMSG);
+}
+
+} // namespace
+} // namespace tld::broker
