@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <latch>
 #include <map>
 #include <string>
 #include <thread>
@@ -100,13 +101,11 @@ void race_round()
 	};
 	std::vector<std::vector<Won>> won(kThreads);
 	std::vector<int> eexist(kThreads);
-	std::atomic<int> ready{0};
+	std::latch ready(kThreads);
 	std::vector<std::thread> threads;
 	for (int t = 0; t < kThreads; t++) {
 		threads.emplace_back([&, t] {
-			ready.fetch_add(1);
-			while (ready.load() < kThreads) {
-			}
+			ready.arrive_and_wait(); // all start creating at once
 			std::vector<std::string> names = {shared[t % 3], "own" + std::to_string(t),
 			                                  shared[(t + 1) % 3], shared[(t + 2) % 3]};
 			for (auto &n : names) {
