@@ -185,6 +185,30 @@ TEST_F(PreloadDirect, KernelKeepsTaskStorageAcrossExec)
 	EXPECT_EQ(hints.at(app.pid()).prio, 42u) << "the new image sees the old image's hint";
 }
 
+TEST_F(PreloadDirect, VforkPosixSpawnAndSystemLeaveRegistrationsAlone)
+{
+	auto roles = run_and_check({app_path("threads_app"), "children"});
+	std::set<std::string> seen;
+	for (auto &[tid, role] : roles)
+		seen.insert(role);
+	EXPECT_EQ(seen, (std::set<std::string>{"main", "children"}));
+}
+
+// A program that links libtld shares the preload's keys and blocks.
+TEST_F(PreloadDirect, ProgramsThatKnowTldShareItsKeys)
+{
+	App app({app_path("tld_aware")}, preload_env(config_));
+	auto roles = app.wait_ready();
+	ASSERT_EQ(roles.size(), 1u) << app.out() << app.err();
+	EXPECT_NE(app.out().find("prio 1\n"), std::string::npos) << app.out();
+	EXPECT_EQ(app.out().find("own -"), std::string::npos) << app.out();
+	auto hints = read_hints(map_.fd());
+	ASSERT_TRUE(hints.count(app.pid()));
+	EXPECT_EQ(hints.at(app.pid()).prio, 42u) << "BPF does not see the program's own store";
+	EXPECT_EQ(app.finish(), 0);
+	EXPECT_EQ(app.err(), "");
+}
+
 TEST_F(PreloadDirect, ManyShortThreadsRunNormally)
 {
 	RunResult r = run({app_path("threads_app"), "spawn", "300"}, preload_env(config_));

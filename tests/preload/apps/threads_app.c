@@ -8,11 +8,14 @@
  *   threads_app exec [clean]   a thread execs this program again ("mix"), with or without
  *                              LD_PRELOAD in the new image's environment
  *   threads_app spawn N        N threads that each start and join one more, repeatedly
+ *   threads_app children       vfork+exec, posix_spawn and system() from a thread, then
+ *                              announces itself: the children never touch our registrations
  *   threads_app serve          reads "spawn NAME" lines: starts a parked thread named NAME,
  *                              announces it and prints "READY"; exits at end of input
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +193,39 @@ static void exec_mode(int clean)
 	park();
 }
 
+static void *run_children(void *arg)
+{
+	char *argv[] = {"/bin/true", NULL};
+	extern char **environ;
+	pid_t pid;
+	int status, failures = 0;
+	(void)arg;
+	pid = vfork();
+	if (pid == 0) {
+		execve("/bin/true", argv, environ);
+		_exit(127);
+	}
+	failures += waitpid(pid, &status, 0) != pid || status != 0;
+	failures += posix_spawn(&pid, "/bin/true", NULL, NULL, argv, environ) != 0;
+	failures += waitpid(pid, &status, 0) != pid || status != 0;
+	failures += system("/bin/true") != 0;
+	announce(failures ? "children-failed" : "children");
+	pthread_barrier_wait(&started);
+	park();
+	return NULL;
+}
+
+static void children(void)
+{
+	pthread_barrier_init(&started, NULL, 2);
+	start(run_children, NULL, 0);
+	pthread_barrier_wait(&started);
+	announce("main");
+	printf("READY\n");
+	fflush(stdout);
+	wait_stdin();
+}
+
 static void *spawner(void *arg)
 {
 	long rounds = (long)arg;
@@ -239,6 +275,8 @@ int main(int argc, char **argv)
 		mix();
 	else if (argc > 1 && !strcmp(argv[1], "fork"))
 		fork_mode();
+	else if (argc > 1 && !strcmp(argv[1], "children"))
+		children();
 	else if (argc > 1 && !strcmp(argv[1], "serve"))
 		serve();
 	else if (argc > 1 && !strcmp(argv[1], "exec"))
@@ -251,7 +289,8 @@ int main(int argc, char **argv)
 			pthread_join(t[i], NULL);
 		printf("spawned\n");
 	} else {
-		fprintf(stderr, "usage: %s mix|fork|exec [clean]|spawn N|serve\n", argv[0]);
+		fprintf(stderr, "usage: %s mix|fork|exec [clean]|children|spawn N|serve\n",
+		        argv[0]);
 		return 2;
 	}
 	return 0;
