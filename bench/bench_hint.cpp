@@ -20,8 +20,7 @@
 
 #include "tld_maps.skel.h"
 
-namespace
-{
+namespace {
 
 // The kernel's struct sched_attr (glibc 2.36 has no wrapper).
 struct SchedAttr {

@@ -17,8 +17,7 @@
 #include "bench_read.h"
 #include "bench_read.skel.h"
 
-namespace
-{
+namespace {
 
 constexpr std::uint64_t kHint = 42;
 // Other tids in the hash map, so its lookups walk a table of realistic size.

@@ -18,6 +18,6 @@ struct {
 const volatile struct {
 	__u32 abi_version;
 	struct tld_btf_anchor anchor;
-} tld_abi_info = { .abi_version = TLD_ABI_VERSION };
+} tld_abi_info = {.abi_version = TLD_ABI_VERSION};
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -22,19 +22,16 @@
 
 namespace po = boost::program_options;
 
-namespace tld::config
-{
+namespace tld::config {
 
-namespace
-{
+namespace {
 
 // Value types with our own validation and messages. Boost finds validate() by argument-dependent
 // lookup on the type, and reports what it throws with the option's name in front.
 struct Count {
 	unsigned v;
 };
-template <unsigned Min, unsigned Max> struct Bounded : Count {
-};
+template <unsigned Min, unsigned Max> struct Bounded : Count {};
 struct ByteSize {
 	uint64_t v;
 };
@@ -44,8 +41,7 @@ struct OctalMode {
 struct AbsPath {
 	std::string v;
 };
-struct SocketPath : AbsPath {
-};
+struct SocketPath : AbsPath {};
 struct Group {
 	std::string v; // empty: none
 };
@@ -57,13 +53,11 @@ constexpr uint64_t kMinMemfd = 2 * 4096; // a meta page and one data page
 constexpr uint64_t kMaxMemfd = 1ull << 30;
 constexpr size_t kMaxSocketPath = 107; // sizeof(sun_path) less the NUL
 
-class BadValue : public po::error_with_option_name
-{
+class BadValue : public po::error_with_option_name {
 public:
 	explicit BadValue(const std::string &why)
 	    : po::error_with_option_name("%canonical_option%: " + why)
-	{
-	}
+	{}
 };
 
 const std::string &single(const std::vector<std::string> &tokens)

@@ -15,8 +15,7 @@
 #include "config/keys_config.h"
 #include "config/parse_error.h"
 
-namespace tld::config
-{
+namespace tld::config {
 
 inline constexpr const char *kDefaultDaemonConfigPath = "/etc/tld/tldd.conf";
 

@@ -6,11 +6,9 @@
 
 #include "config/text.h"
 
-namespace tld::config
-{
+namespace tld::config {
 
-namespace
-{
+namespace {
 
 ParseError error_at(std::string_view file, int line, std::string message)
 {

@@ -19,8 +19,7 @@
 
 #include "config/parse_error.h"
 
-namespace tld::config
-{
+namespace tld::config {
 
 struct IniEntry {
 	enum class Kind { section, option };

@@ -12,11 +12,9 @@
 #include "config/ini.h"
 #include "config/text.h"
 
-namespace tld::config
-{
+namespace tld::config {
 
-namespace
-{
+namespace {
 
 // The UNIX socket path limit: sizeof(sockaddr_un::sun_path) less the terminating NUL.
 constexpr size_t kMaxSocketPath = 107;
@@ -42,8 +40,7 @@ struct PendingRule {
 
 enum class SectionKind { none, options, key, rule };
 
-class Parser
-{
+class Parser {
 public:
 	explicit Parser(std::string_view file) { cfg_.file.assign(file); }
 

@@ -21,8 +21,7 @@
 #include "config/parse_error.h"
 #include "config/values.h"
 
-namespace tld::config
-{
+namespace tld::config {
 
 inline constexpr const char *kDefaultKeysConfigPath = "/etc/tld/keys.conf";
 inline constexpr const char *kDefaultSocketPath = "/run/tld/tldd.sock";

@@ -7,8 +7,7 @@
 #include <utility>
 #include <variant>
 
-namespace tld::config
-{
+namespace tld::config {
 
 struct ParseError {
 	std::string file; // a path, "TLD_SET", or "command line"
@@ -30,8 +29,7 @@ struct ParseError {
 };
 
 // value() requires ok(), error() requires !ok(): nothing here throws to tell you otherwise.
-template <typename T> class [[nodiscard]] Parsed
-{
+template <typename T> class [[nodiscard]] Parsed {
 public:
 	Parsed(T value) : v_(std::move(value)) {}
 	Parsed(ParseError err) : v_(std::move(err)) {}

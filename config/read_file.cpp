@@ -11,11 +11,9 @@
 
 #include "config/ini.h"
 
-namespace tld::config
-{
+namespace tld::config {
 
-namespace
-{
+namespace {
 
 std::string errno_text(int err)
 {
@@ -24,8 +22,7 @@ std::string errno_text(int err)
 	return strerror_r(err, buf, sizeof(buf));
 }
 
-class FdGuard
-{
+class FdGuard {
 public:
 	explicit FdGuard(int fd) : fd_(fd) {}
 	~FdGuard() { close(fd_); }

@@ -8,11 +8,9 @@
 
 #include "config/keys_config.h"
 
-namespace tld::config
-{
+namespace tld::config {
 
-namespace
-{
+namespace {
 
 bool glob_matches(const std::string &pattern, const char *text)
 {

@@ -5,8 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace tld::config
-{
+namespace tld::config {
 
 // Boost's config-file parser trims " \t\r\n"; '\n' never reaches here, and '\r' makes CRLF work.
 inline bool is_blank(char c)

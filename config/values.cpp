@@ -12,11 +12,9 @@ static_assert(
         std::endian::native == std::endian::little,
         "tld stores values little-endian, which is what BPF reads only on little-endian hosts");
 
-namespace tld::config
-{
+namespace tld::config {
 
-namespace
-{
+namespace {
 
 struct TypeName {
 	const char *name;

@@ -18,8 +18,7 @@
 #include <string_view>
 #include <vector>
 
-namespace tld::config
-{
+namespace tld::config {
 
 enum class ValueKind : uint8_t { u8, u16, u32, u64, i32, i64, boolean, bytes };
 

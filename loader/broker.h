@@ -7,6 +7,7 @@
 #include <memory>
 #include <unordered_map>
 
+#include "control.h"
 #include "fd_closer.h"
 #include "session.h"
 #include "sys/fd.h"
@@ -42,6 +43,7 @@ private:
 	FdCloser closer_;
 	SessionContext ctx_;
 	std::unordered_map<int, std::unique_ptr<Session>> sessions_;
+	Control control_; // after limits_, max_clients_ and sessions_, which it points at
 	bool accept_paused_ = false;
 };
 

@@ -68,6 +68,16 @@ int decode_request(const void *buf, std::size_t len, int msg_flags, int nfds, Re
 		if (nfds != 0)
 			return -EBADF;
 		return 0;
+	case TLD_BROKER_QUERY:
+	case TLD_BROKER_SET:
+		// Control requests (tldctl): .tid is the client's getpid(), as in HELLO.
+		if (pidfd || m.page || m.start || m.size)
+			return -EBADMSG;
+		if (nfds != (m.hdr.type == TLD_BROKER_SET ? 1 : 0))
+			return -EBADF;
+		if (m.tid <= 0)
+			return -EINVAL;
+		return 0;
 	default:
 		return -EBADMSG;
 	}
@@ -94,6 +104,10 @@ const char *type_name(std::uint16_t type)
 		return "UNREGISTER";
 	case TLD_BROKER_SYNC:
 		return "SYNC";
+	case TLD_BROKER_QUERY:
+		return "QUERY";
+	case TLD_BROKER_SET:
+		return "SET";
 	case TLD_BROKER_ERROR:
 		return "ERROR";
 	case TLD_BROKER_ACK:

@@ -20,7 +20,11 @@ struct Request {
 	std::uint16_t start = 0;
 	std::uint16_t size = 0;
 
-	bool wants_fd() const { return type == TLD_BROKER_HELLO || (flags & TLD_BROKER_F_PIDFD); }
+	bool wants_fd() const
+	{
+		return type == TLD_BROKER_HELLO || type == TLD_BROKER_SET ||
+		       (flags & TLD_BROKER_F_PIDFD);
+	}
 };
 
 // Decodes a message of `len` bytes received with recvmsg() flags `msg_flags` and `nfds` file

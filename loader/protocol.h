@@ -13,6 +13,17 @@
  *   tldd -> client: ERROR      a request failed: .error = -errno, .req_type, .seq, .tid
  *                   ACK        reply to SYNC, or to any request sent with TLD_BROKER_F_ACK
  *
+ * Control requests (tldctl), on a connection of their own that never sends HELLO; both are
+ * answered, always, and carry the client's getpid() in .tid (tldd refuses them with -EXDEV
+ * from another pid namespace: pids in them would not mean the same):
+ *   client -> tldd: QUERY                                   tldd's state and brokered threads
+ *                   SET        + SCM_RIGHTS(memfd)          change a hint for a process's owner
+ *   tldd -> client: ACK        QUERY: with SCM_RIGHTS(sealed memfd: struct tld_broker_report)
+ *                              SET: .tid = threads written
+ *                   ERROR      -EPERM (not the owner), -ESRCH, -ENXIO (no task local data),
+ *                              -ENOENT (no such key), -EMSGSIZE, -EINVAL, -EOPNOTSUPP
+ *                              (tldd cannot load the set program)
+ *
  * Requests are fire-and-forget: tldd answers only failures (and requests that ask for an ACK),
  * so a thread that registers never waits on tldd. Little-endian host order: both ends are on
  * the same machine.
@@ -31,6 +42,8 @@ enum tld_broker_type {
 	TLD_BROKER_REGISTER = 2,
 	TLD_BROKER_UNREGISTER = 3,
 	TLD_BROKER_SYNC = 4,
+	TLD_BROKER_QUERY = 5,
+	TLD_BROKER_SET = 6,
 	TLD_BROKER_ERROR = 0x81,
 	TLD_BROKER_ACK = 0x82,
 };
@@ -68,6 +81,43 @@ struct tld_broker_event {
 	__u32 dropped; /* events tldd could not deliver before this one (client not reading) */
 };
 
+/*
+ * QUERY's answer, at offset 0 of the memfd that comes with the ACK, followed by @nthreads
+ * struct tld_broker_report_thread. Pids are in tldd's pid namespace. A client that is not root
+ * gets the counts and only its own uid's threads.
+ */
+struct tld_broker_report {
+	__u32 magic;   /* TLD_BROKER_MAGIC */
+	__u32 version; /* TLD_BROKER_VERSION */
+	__u32 tldd_pid;
+	__u32 clients; /* connections with a HELLO (control connections are not counted) */
+	__u32 max_clients;
+	__u32 max_threads_per_client;
+	__u64 max_memfd_bytes;
+	__u64 mapped_bytes; /* clients' memfds mapped into tldd */
+	__u32 threads;      /* registrations tldd made that it still tracks, all clients */
+	__u32 nthreads;     /* entries that follow */
+};
+
+struct tld_broker_report_thread {
+	__s32 pid;
+	__s32 tid;
+	__u32 uid;
+	__u32 reserved;
+};
+
+/* SET's request, at offset 0 of the memfd sent with it. */
+#define TLD_BROKER_SET_MAX_VALUE 4000
+struct tld_broker_set {
+	__u32 magic;      /* TLD_BROKER_MAGIC */
+	__s32 pid;        /* the target process */
+	__s32 tid;        /* 0: every registered thread of @pid; else one of its threads */
+	__u16 value_size; /* 1..TLD_BROKER_SET_MAX_VALUE: must be the key's published size */
+	__u16 reserved;
+	char key[64]; /* 1..61 characters, NUL-terminated */
+	__u8 value[TLD_BROKER_SET_MAX_VALUE];
+};
+
 #if defined(__cplusplus)
 #define TLD_BROKER_ASSERT(cond, msg) static_assert(cond, msg)
 #else
@@ -91,5 +141,9 @@ TLD_BROKER_ASSERT(TLD_BROKER_OFF(struct tld_broker_event, error) == 16, "error a
 TLD_BROKER_ASSERT(TLD_BROKER_OFF(struct tld_broker_event, req_type) == 20, "req_type at 20");
 TLD_BROKER_ASSERT(TLD_BROKER_OFF(struct tld_broker_event, tid) == 24, "tid at 24");
 TLD_BROKER_ASSERT(TLD_BROKER_OFF(struct tld_broker_event, dropped) == 28, "dropped at 28");
+
+TLD_BROKER_ASSERT(sizeof(struct tld_broker_report) == 48, "report header size");
+TLD_BROKER_ASSERT(sizeof(struct tld_broker_report_thread) == 16, "report entry size");
+TLD_BROKER_ASSERT(sizeof(struct tld_broker_set) == 80 + TLD_BROKER_SET_MAX_VALUE, "set size");
 
 #endif /* TLD_BROKER_PROTOCOL_H */

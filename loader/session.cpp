@@ -142,6 +142,9 @@ int Session::handle(const Request &req, Fd passed, pid_t *tid)
 		return register_thread(req, std::move(passed), tid);
 	case TLD_BROKER_UNREGISTER:
 		return unregister_thread(req, std::move(passed), tid);
+	case TLD_BROKER_QUERY:
+	case TLD_BROKER_SET:
+		return control_request(req, std::move(passed));
 	default:
 		return 0; // SYNC: being here is the answer
 	}

@@ -19,11 +19,14 @@ struct Limits {
 	std::uint64_t max_memfd_bytes = 16u << 20;
 };
 
+class Control;
+
 // What a session needs from the daemon; owned by the Broker, outlives every session.
 struct SessionContext {
 	int map_fd = -1;
 	const Limits *limits = nullptr;
 	FdCloser *closer = nullptr;
+	Control *control = nullptr; // QUERY and SET from tldctl (control.h)
 };
 
 class Session {
@@ -35,6 +38,11 @@ public:
 
 	int fd() const { return sock_.get(); }
 	pid_t pid() const { return peer_.tgid; }
+	// For tldctl's QUERY (control.cpp).
+	const Peer &peer() const { return peer_; }
+	bool has_hello() const { return static_cast<bool>(memfd_); }
+	const std::unordered_set<pid_t> &threads() const { return threads_; }
+	std::uint64_t mapped_bytes() const { return pages_ * 4096; }
 
 	// Handles at most `budget` queued messages, so one busy client cannot starve the others
 	// (epoll is level-triggered: the rest waits for the next round). Returns false when the
@@ -50,6 +58,7 @@ private:
 	int hello(const broker::Request &req, Fd memfd);
 	int register_thread(const broker::Request &req, Fd passed, pid_t *tid);
 	int unregister_thread(const broker::Request &req, Fd passed, pid_t *tid);
+	int control_request(const broker::Request &req, Fd passed); // control.cpp
 	Result<Fd> thread_pidfd(const broker::Request &req, Fd passed, pid_t *tid);
 	int grow_mapping(std::uint32_t page);
 	bool make_room();

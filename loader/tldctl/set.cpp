@@ -12,6 +12,7 @@
 #include "decode.h"
 #include "json.h"
 #include "map_session.h"
+#include "protocol.h"
 #include "setter.h"
 #include "tldd_client.h"
 
@@ -43,20 +44,89 @@ std::string set_error(pid_t pid, const SetResult &r, const std::string &key)
 }
 
 void print_done(const Context &ctx, const Target &target, const std::string &key,
-                const std::string &text, const std::vector<SetResult> &results)
+                const std::string &text, const std::vector<SetResult> &results, bool tids_known)
 {
 	if (ctx.json) {
 		JsonWriter j;
 		j.begin_object().field("pid", target.pid).field("key", key).field("value", text);
-		j.key("threads").begin_array();
-		for (const auto &r : results)
-			j.num(int64_t(r.tid));
-		j.end_array().end_object();
+		j.field("written", results.size());
+		if (tids_known) {
+			j.key("threads").begin_array();
+			for (const auto &r : results)
+				j.num(int64_t(r.tid));
+			j.end_array();
+		}
+		j.end_object();
 		std::cout << j.text() << "\n";
 		return;
 	}
 	printf("%s=%s in %zu thread%s of process %d\n", key.c_str(), text.c_str(), results.size(),
 	       results.size() == 1 ? "" : "s", target.pid);
+}
+
+// The value for a request through tldd, which checks the size against the process's key: the
+// declared type, or for an undeclared key 0x hex of exactly its size (tldctl cannot read the
+// process's key table without root).
+std::vector<uint8_t> owner_value(const Context &ctx, const std::string &key,
+                                 const std::string &text, std::string *shown)
+{
+	config::KeyType type;
+	if (auto declared = declared_type(ctx.keys, key)) {
+		type = *declared;
+	} else {
+		size_t digits =
+		        text.size() > 2 && text.compare(0, 2, "0x") == 0 ? text.size() - 2 : 0;
+		if (!digits || digits % 2 || digits / 2 > TLD_BROKER_SET_MAX_VALUE)
+			throw CliError(kExitUsage,
+			               "key " + key +
+			                       " is not declared in keys.conf: give its value "
+			                       "as 0x hex of exactly its size");
+		type.kind = config::ValueKind::bytes;
+		type.size = uint16_t(digits / 2);
+	}
+	std::vector<uint8_t> value = encode_for_set(type, key, text);
+	*shown = config::format_value(type, value.data());
+	return value;
+}
+
+// The owner of the process, not root: only tldd may touch the map for them, and it checks the
+// caller's uid against the process's itself.
+int set_as_owner(const Context &ctx, const Target &target, const std::string &key,
+                 const std::string &text)
+{
+	std::string shown, why;
+	std::vector<uint8_t> value = owner_value(ctx, key, text, &shown);
+	int n = set_via_tldd(ctx.socket, target.pid, target.tid, key, value, &why);
+	if (n < 0 && !why.empty())
+		throw CliError(kExitFailure, "tldd is not reachable (" + why +
+		                                     "): without root, hints change through tldd; "
+		                                     "nothing changed");
+	std::string who = (target.tid ? "thread " : "process ") + target.str();
+	switch (n >= 0 ? 0 : -n) {
+	case 0:
+		break;
+	case EPERM:
+		throw CliError(kExitPermission, "permission denied: tldd refused to change " + who +
+		                                        " for uid " + std::to_string(getuid()) +
+		                                        "; nothing changed");
+	case ESRCH:
+		throw CliError(kExitFailure, who + " exited; nothing changed");
+	case ENXIO:
+		throw CliError(kExitFailure, who + " has no task local data; nothing changed");
+	case ENOENT:
+		throw CliError(kExitFailure, who + " has no key '" + key + "'; nothing changed");
+	case EMSGSIZE:
+		throw CliError(kExitFailure, "key '" + key + "' in " + who + " is not " +
+		                                     std::to_string(value.size()) +
+		                                     " bytes (keys.conf and the process disagree); "
+		                                     "nothing changed");
+	default:
+		throw CliError(kExitFailure, "tldd could not change " + who + ": " + strerror(-n) +
+		                                     "; nothing changed");
+	}
+	std::vector<SetResult> results(static_cast<size_t>(n));
+	print_done(ctx, target, key, shown, results, false);
+	return kExitOk;
 }
 
 } // namespace
@@ -95,17 +165,8 @@ int cmd_set(Context &ctx, const Args &args)
 
 	uid_t owner = check_target(target);
 	check_may_change(target, owner);
-	if (geteuid() != 0) {
-		// The owner, not root: only tldd may touch the map for them.
-		TlddView tldd = query_tldd(ctx.socket);
-		if (!tldd.up)
-			throw CliError(kExitFailure,
-			               "tldd is not reachable (" + tldd.error +
-			                       "): without root, hints change through "
-			                       "tldd; nothing changed");
-		throw CliError(kExitFailure, "this tldd does not accept hint changes from users; "
-		                             "run tldctl set as root. Nothing changed");
-	}
+	if (geteuid() != 0)
+		return set_as_owner(ctx, target, key, text);
 
 	Session session(ctx, "tldctl set");
 	auto threads = session.read_target(target);
@@ -130,13 +191,15 @@ int cmd_set(Context &ctx, const Args &args)
 	const auto &results = outcome->results;
 	for (const auto &r : results)
 		if (r.err)
-			throw CliError(kExitFailure,
-			               set_error(target.pid, r, key) +
-			                       (outcome->written ? "; the value was written to the other threads"
-			                                         : "; nothing changed"));
+			throw CliError(
+			        kExitFailure,
+			        set_error(target.pid, r, key) +
+			                (outcome->written
+			                         ? "; the value was written to the other threads"
+			                         : "; nothing changed"));
 	if (results.empty())
 		throw CliError(kExitFailure, target.str() + " exited; nothing changed");
-	print_done(ctx, target, key, config::format_value(type, value.data()), results);
+	print_done(ctx, target, key, config::format_value(type, value.data()), results, true);
 	return kExitOk;
 }
 

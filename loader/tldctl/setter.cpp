@@ -10,8 +10,7 @@
 
 #include "pidfd_compat.h"
 
-namespace tld::ctl
-{
+namespace tld::ctl {
 
 Result<Setter> Setter::load(int map_fd)
 {
@@ -25,8 +24,7 @@ Result<Setter> Setter::load(int map_fd)
 	return Setter(std::move(skel.value()));
 }
 
-namespace
-{
+namespace {
 
 // The thread's process as the kernel says now, or -errno (ESRCH: gone).
 int tgid_of(int pidfd)
@@ -65,7 +63,8 @@ Result<SetResult> Setter::run(pid_t pid, pid_t tid, bool check_only)
 }
 
 Result<Setter::Outcome> Setter::apply(pid_t pid, const std::vector<pid_t> &tids,
-                                      const std::string &key, const std::vector<uint8_t> &value)
+                                      const std::string &key, const std::vector<uint8_t> &value,
+                                      bool skip_unregistered)
 {
 	auto *bss = skel_->bss;
 	if (key.empty() || key.size() >= TLD_NAME_LEN)
@@ -74,7 +73,8 @@ Result<Setter::Outcome> Setter::apply(pid_t pid, const std::vector<pid_t> &tids,
 		return Error{EINVAL, "checking the value size"};
 	memset(&bss->key_name, 0, sizeof(bss->key_name));
 	memcpy(bss->key_name.c, key.data(), key.size());
-	bss->key_len = uint32_t(key.size() + 1);
+	memset(&bss->key_mask, 0, sizeof(bss->key_mask));
+	memset(bss->key_mask.c, 0xff, key.size() + 1); // the name and its NUL
 	bss->value_size = uint32_t(value.size());
 	memset(bss->value, 0, sizeof(bss->value)); // the program writes whole words
 	memcpy(bss->value, value.data(), value.size());
@@ -85,6 +85,8 @@ Result<Setter::Outcome> Setter::apply(pid_t pid, const std::vector<pid_t> &tids,
 		auto r = run(pid, tid, true);
 		if (!r)
 			return r.error();
+		if (skip_unregistered && r->err == -ENXIO)
+			continue;
 		all_ok = all_ok && r->err == 0;
 		out.results.push_back(r.value());
 	}

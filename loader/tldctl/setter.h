@@ -14,8 +14,7 @@
 #include "bpf_loader.h"
 #include "tldctl_set.skel.h"
 
-namespace tld::ctl
-{
+namespace tld::ctl {
 
 struct SetResult {
 	pid_t tid = 0;
@@ -23,8 +22,7 @@ struct SetResult {
 	uint32_t off = 0;
 };
 
-class Setter
-{
+class Setter {
 public:
 	static Result<Setter> load(int map_fd);
 
@@ -35,9 +33,11 @@ public:
 
 	// Checks every thread in @tids (threads of process @pid), then, only if all of them can
 	// take the value, writes it to each. Nothing is written when a check fails. A thread that
-	// exits between the two passes is dropped from the results: it no longer exists.
+	// exits between the two passes is dropped from the results: it no longer exists. With
+	// @skip_unregistered, so are threads without task local data (-ENXIO), as when @tids is
+	// every thread of the process.
 	Result<Outcome> apply(pid_t pid, const std::vector<pid_t> &tids, const std::string &key,
-	                      const std::vector<uint8_t> &value);
+	                      const std::vector<uint8_t> &value, bool skip_unregistered = false);
 
 private:
 	using Skel = Skeleton<tldctl_set, tldctl_set__open, tldctl_set__load, tldctl_set__destroy>;

@@ -4,11 +4,15 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "owner.h"
+#include "pidfd_compat.h"
+#include "sys/fd.h"
 
 namespace tld::ctl {
 
@@ -29,17 +33,6 @@ bool parse_id(std::string_view s, pid_t &out)
 		return false;
 	out = pid_t(v);
 	return true;
-}
-
-// The uid that owns a process: its real, effective and saved uids when they agree. A process
-// whose uids differ (a setuid program) has no owner but root: its real uid's user must not
-// steer what runs with another user's privileges (the rule ptrace applies, too).
-uid_t owner_uid(const std::string &uids)
-{
-	unsigned long r = 0, e = 0, s = 0;
-	if (sscanf(uids.c_str(), "%lu %lu %lu", &r, &e, &s) != 3 || r != e || r != s)
-		return 0;
-	return uid_t(r);
 }
 
 } // namespace
@@ -65,13 +58,9 @@ uid_t check_target(const Target &t)
 	std::ifstream status(dir + "/status");
 	std::string line;
 	pid_t tgid = 0;
-	uid_t uid = 0;
-	while (status && std::getline(status, line)) {
+	while (status && std::getline(status, line))
 		if (line.rfind("Tgid:", 0) == 0)
-			tgid = pid_t(std::stol(line.substr(5)));
-		else if (line.rfind("Uid:", 0) == 0)
-			uid = owner_uid(line.substr(4));
-	}
+			tgid = pid_t(atoi(line.c_str() + 5));
 	if (tgid == 0)
 		throw CliError(kExitFailure, "no process " + std::to_string(t.pid));
 	if (tgid != t.pid)
@@ -82,14 +71,24 @@ uid_t check_target(const Target &t)
 	if (t.tid && stat((dir + "/task/" + std::to_string(t.tid)).c_str(), &st) != 0)
 		throw CliError(kExitFailure, "process " + std::to_string(t.pid) +
 		                                     " has no thread " + std::to_string(t.tid));
-	return uid;
+	Fd pidfd(sys::pidfd_open(t.pid, 0));
+	auto owner = pidfd ? process_owner(pidfd.get()) : Result<uid_t>(Error{errno, "pidfd_open"});
+	if (!owner)
+		throw CliError(kExitFailure, "no process " + std::to_string(t.pid));
+	return owner.value();
 }
 
 void check_may_change(const Target &t, uid_t owner)
 {
-	uid_t me = getuid();
-	if (geteuid() == 0 || me == owner)
+	// The owner is checked against the real uid as well: a setuid program run by someone
+	// else must not be able to use this on their behalf.
+	if (geteuid() == 0 || (may_change(geteuid(), owner) && getuid() == owner))
 		return;
+	if (owner == kNoOwner)
+		throw CliError(kExitPermission,
+		               "permission denied: process " + std::to_string(t.pid) +
+		                       " runs with mixed uids (setuid); only root may "
+		                       "change its hints");
 	throw CliError(kExitPermission, "permission denied: process " + std::to_string(t.pid) +
 	                                        " belongs to uid " + std::to_string(owner) +
 	                                        "; only root or uid " + std::to_string(owner) +

@@ -20,8 +20,8 @@ struct Target {
 // Parses "PID" or "PID/TID" (positive decimal). Throws CliError(kExitUsage) otherwise.
 Target parse_target(const std::string &text);
 
-// Checks that the process (and thread) exist and returns the process's real uid, the owner
-// that may change its hints. Throws CliError(kExitFailure) naming what does not exist.
+// Checks that the process (and thread) exist and returns its owner (owner.h: kNoOwner for a
+// process with mixed uids). Throws CliError(kExitFailure) naming what does not exist.
 uid_t check_target(const Target &t);
 
 // Throws CliError(kExitPermission) unless the caller is root or @owner.

@@ -1,22 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-// What tldctl asks tldd: is it up, and (once tldd answers control requests) which threads it
-// registered, its clients and limits, and hint changes on behalf of a process's owner.
+// What tldctl asks tldd (protocol.h, "Control requests"): QUERY, tldd's state and the threads
+// it registered; SET, a hint change for the owner of a process who is not root.
 #pragma once
 
+#include <cstdint>
 #include <set>
 #include <string>
 #include <sys/types.h>
+#include <vector>
 
 namespace tld::ctl {
 
 struct TlddView {
 	bool up = false;
 	std::string error;        // why tldd is not reachable, when !up
-	bool detailed = false;    // tldd answered a status request: the fields below are valid
-	std::set<pid_t> brokered; // threads tldd registered
+	bool detailed = false;    // tldd answered QUERY: the fields below are valid
+	std::string detail_error; // why not, when up and !detailed
+	pid_t pid = 0;
+	unsigned clients = 0, max_clients = 0, max_threads_per_client = 0, threads = 0;
+	uint64_t max_memfd_bytes = 0, mapped_bytes = 0;
+	std::set<pid_t> brokered; // threads tldd registered (all, or the caller's own if not root)
 };
 
 // Connects to tldd's socket and asks what it knows. Never throws.
 TlddView query_tldd(const std::string &socket);
+
+// Asks tldd to set @key to @value in process @pid (every registered thread, or thread @tid).
+// Returns the number of threads written, or -errno: tldd's verdict (EPERM, ESRCH, ENXIO,
+// ENOENT, EMSGSIZE, ...) or why tldd could not be asked (ECONNREFUSED, ENOENT, ETIMEDOUT,
+// EBADMSG from a tldd without control requests). *why gets a description of the latter.
+int set_via_tldd(const std::string &socket, pid_t pid, pid_t tid, const std::string &key,
+                 const std::vector<uint8_t> &value, std::string *why);
 
 } // namespace tld::ctl

@@ -5,11 +5,9 @@
 #include <unistd.h>
 #include <utility>
 
-namespace tld
-{
+namespace tld {
 
-class Fd
-{
+class Fd {
 public:
 	Fd() = default;
 	explicit Fd(int fd) : fd_(fd) {}

@@ -9,8 +9,7 @@
 #include <utility>
 #include <variant>
 
-namespace tld
-{
+namespace tld {
 
 struct Error {
 	int code = 0;          // positive errno
@@ -26,8 +25,7 @@ inline Error error_from_errno(const char *what, int err)
 	return Error{err < 0 ? -err : err, what};
 }
 
-template <typename T> class [[nodiscard]] Result
-{
+template <typename T> class [[nodiscard]] Result {
 public:
 	Result(T value) : v_(std::move(value)) {}
 	Result(Error err) : v_(err) {}
@@ -45,8 +43,7 @@ private:
 	std::variant<T, Error> v_;
 };
 
-template <> class [[nodiscard]] Result<void>
-{
+template <> class [[nodiscard]] Result<void> {
 public:
 	Result() = default;
 	Result(Error err) : err_(err), ok_(false) {}

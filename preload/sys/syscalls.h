@@ -15,8 +15,7 @@
 #define PIDFD_THREAD O_EXCL // Linux 6.9
 #endif
 
-namespace tld::sys
-{
+namespace tld::sys {
 
 inline long ret(long r)
 {
@@ -81,8 +80,7 @@ inline int bpf_obj_get(const char *path, std::uint32_t flags = 0)
 
 } // namespace tld::sys
 
-namespace tld::sys
-{
+namespace tld::sys {
 
 // The kernel id of the BPF map behind `fd`, or -errno: tells whether an fd still is our map
 // (programs that close every fd they did not open may have closed it, and the number reused).

@@ -7,8 +7,7 @@
 #include <functional>
 #include <string>
 
-namespace tld::test
-{
+namespace tld::test {
 
 // Forks, runs @body in the child and returns what it returned ("" = passed), or why the child
 // died. The child is killed after @timeout_s seconds.

@@ -15,10 +15,8 @@
 #include "manual_pages.h"
 #include "test_object.h"
 
-namespace tld::test
-{
-namespace
-{
+namespace tld::test {
+namespace {
 
 constexpr std::uint32_t kIntSize = sizeof(int);
 
@@ -62,8 +60,7 @@ Want model(const tld_meta_u &meta, std::uint16_t start, const std::string &name,
 	return {};
 }
 
-class CorruptMeta : public ::testing::TestWithParam<const Flavour *>
-{
+class CorruptMeta : public ::testing::TestWithParam<const Flavour *> {
 protected:
 	void SetUp() override
 	{

@@ -23,10 +23,8 @@
 #include "child.h"
 #include "test_object.h"
 
-namespace tld::test
-{
-namespace
-{
+namespace tld::test {
+namespace {
 
 std::string generic_name(unsigned i)
 {
@@ -43,8 +41,7 @@ std::uint32_t page_off(const void *p)
 }
 
 // Collects failures from many threads of a child.
-class Failures
-{
+class Failures {
 public:
 	template <typename... Args> void add(const Args &...args)
 	{
@@ -65,8 +62,7 @@ private:
 	std::string text_;
 };
 
-class LibtldBpf : public ::testing::TestWithParam<const Flavour *>
-{
+class LibtldBpf : public ::testing::TestWithParam<const Flavour *> {
 protected:
 	void SetUp() override
 	{

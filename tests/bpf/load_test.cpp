@@ -14,14 +14,10 @@
 #include "test_object.h"
 #include "tld_maps.skel.h"
 
-namespace tld::test
-{
-namespace
-{
+namespace tld::test {
+namespace {
 
-class LoadTest : public ::testing::TestWithParam<const Flavour *>
-{
-};
+class LoadTest : public ::testing::TestWithParam<const Flavour *> {};
 
 // SEC("syscall") programs may call bpf_get_current_task_btf() and bpf_task_storage_get() in
 // this kernel (syscall programs get the tracing helper set); loading proves it, and an

@@ -15,8 +15,7 @@
 #define PIDFD_THREAD O_EXCL
 #endif
 
-namespace tld::test
-{
+namespace tld::test {
 
 Page::Page()
 {

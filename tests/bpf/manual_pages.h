@@ -10,12 +10,10 @@
 
 #include "sys/fd.h"
 
-namespace tld::test
-{
+namespace tld::test {
 
 // One page-aligned, zeroed, private anonymous page: a valid uptr target.
-class Page
-{
+class Page {
 public:
 	Page();
 	~Page();
@@ -35,8 +33,7 @@ void set_key(tld_meta_u *meta, unsigned i, const std::string &name, std::uint16_
 
 // The calling thread's entry in a tld_data_map: pidfd_open(gettid(), PIDFD_THREAD) and
 // bpf_map_update_elem(), the direct registration path. Deleted with the object.
-class Registration
-{
+class Registration {
 public:
 	// Opens the thread's pidfd; check ok() (the error is in error()).
 	explicit Registration(int map_fd);

@@ -13,8 +13,7 @@
 #include "tld_test_v2.skel.h"
 #include "tld_test_v3.skel.h"
 
-namespace tld::test
-{
+namespace tld::test {
 
 const Flavour kFlavours[3] = {
         {"v1", tld_test_v1__elf_bytes},
@@ -22,8 +21,7 @@ const Flavour kFlavours[3] = {
         {"v3", tld_test_v3__elf_bytes},
 };
 
-namespace
-{
+namespace {
 
 std::mutex log_mutex;
 std::string log_text;
@@ -121,8 +119,7 @@ int TestObject::consumer_map_fd() const
 	return bpf_object__find_map_fd_by_name(obj_.get(), "consumer_ctx");
 }
 
-namespace
-{
+namespace {
 
 int run(int prog_fd, tld_test_ctx *ctx)
 {

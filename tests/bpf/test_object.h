@@ -12,8 +12,7 @@
 
 #include "tld_test.h"
 
-namespace tld::test
-{
+namespace tld::test {
 
 // One compilation of tld_test.bpf.c: -mcpu=v1/v2 have no alu32, v3 has alu32 and jmp32.
 struct Flavour {
@@ -33,8 +32,7 @@ struct BpfObjectDeleter {
 };
 
 // A loaded tld_test object. Move-only through unique_ptr; maps and programs die with it.
-class TestObject
-{
+class TestObject {
 public:
 	// Opens and loads @flavour. With @data_map_fd >= 0, tld_data_map reuses that map (as a
 	// consumer reusing tldd's pin would). Returns nullptr and sets @error (libbpf's log,

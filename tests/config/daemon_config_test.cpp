@@ -6,13 +6,10 @@
 #include "config/daemon_config.h"
 #include "helpers.h"
 
-namespace tld::config
-{
-namespace
-{
+namespace tld::config {
+namespace {
 
-class DaemonConfigTest : public ::testing::Test
-{
+class DaemonConfigTest : public ::testing::Test {
 protected:
 	// Parses "tldd ARGS..." with the default config path inside a temporary directory.
 	Parsed<DaemonConfig> parse(std::vector<std::string> args)

@@ -10,10 +10,8 @@
 #include "bpffs.h"
 #include "helpers.h"
 
-namespace tld::config
-{
-namespace
-{
+namespace tld::config {
+namespace {
 
 std::string load_error(const std::string &path)
 {

@@ -10,8 +10,7 @@
 
 using namespace tld::config;
 
-namespace
-{
+namespace {
 
 void check(bool ok)
 {

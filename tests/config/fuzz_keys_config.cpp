@@ -11,8 +11,7 @@
 
 using namespace tld::config;
 
-namespace
-{
+namespace {
 
 void check(bool ok)
 {

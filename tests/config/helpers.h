@@ -11,8 +11,7 @@
 #include "config/ini.h"
 #include "config/keys_config.h"
 
-namespace tld::test
-{
+namespace tld::test {
 
 // The error string for keys.conf text named "k.conf", or "(parsed)" if it parsed.
 inline std::string keys_error(std::string_view text)

@@ -4,10 +4,8 @@
 
 #include "helpers.h"
 
-namespace tld::config
-{
-namespace
-{
+namespace tld::config {
+namespace {
 
 using test::ini_error;
 using namespace std::literals;

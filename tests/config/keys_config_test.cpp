@@ -6,10 +6,8 @@
 
 #include "helpers.h"
 
-namespace tld::config
-{
-namespace
-{
+namespace tld::config {
+namespace {
 
 using test::keys_error;
 using Bytes = std::vector<uint8_t>;

@@ -10,8 +10,7 @@
 #include <stdlib.h>
 #include <sys/mount.h>
 
-namespace tld::test
-{
+namespace tld::test {
 
 TempDir::TempDir()
 {

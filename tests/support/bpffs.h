@@ -5,12 +5,10 @@
 
 #include <string>
 
-namespace tld::test
-{
+namespace tld::test {
 
 // A fresh temporary directory, removed (recursively) with the object.
-class TempDir
-{
+class TempDir {
 public:
 	TempDir();
 	~TempDir();
@@ -24,8 +22,7 @@ private:
 
 // A private bpffs instance mounted on a temporary directory; unmounted with the object.
 // Construction fails the current test (ADD_FAILURE) with the reason if mount(2) refuses.
-class BpffsMount
-{
+class BpffsMount {
 public:
 	BpffsMount();
 	~BpffsMount();

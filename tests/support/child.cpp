@@ -7,8 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-namespace tld::test
-{
+namespace tld::test {
 
 std::string run_in_child(const std::function<void()> &body)
 {

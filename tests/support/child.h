@@ -7,8 +7,7 @@
 #include <functional>
 #include <string>
 
-namespace tld::test
-{
+namespace tld::test {
 
 // Returns "" if `body` ran without a gtest failure, else a description of how the child ended.
 std::string run_in_child(const std::function<void()> &body);

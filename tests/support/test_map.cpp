@@ -8,8 +8,7 @@
 
 #include "tld_maps.skel.h"
 
-namespace tld::test
-{
+namespace tld::test {
 
 TestMap::TestMap()
 {

@@ -8,11 +8,9 @@
 
 struct tld_maps;
 
-namespace tld::test
-{
+namespace tld::test {
 
-class TestMap
-{
+class TestMap {
 public:
 	// Loads the map object; on failure fd() is -1 and error() says why (the test must fail).
 	TestMap();

@@ -21,11 +21,11 @@
 
 /* Bumped on any incompatible change of the structs below or of the broker protocol. */
 #define TLD_ABI_VERSION 1
-#define TLD_PAGE_SIZE 4096
+#define TLD_PAGE_SIZE   4096
 /* name[] holds at most TLD_NAME_LEN - 1 characters and a NUL, zero padded. */
-#define TLD_NAME_LEN 62
-#define TLD_MAX_KEYS 63
-#define TLD_DATA_ALIGN 8
+#define TLD_NAME_LEN      62
+#define TLD_MAX_KEYS      63
+#define TLD_DATA_ALIGN    8
 #define TLD_DATA_MAP_NAME "tld_data_map"
 
 #ifndef __uptr

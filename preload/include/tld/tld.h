@@ -79,11 +79,11 @@ TLD_API int tld_set_dyn_reserve(size_t bytes);
 /*
  * TLD_DEFINE_KEY() - a key created before main(). Check it with tld_key_is_err(key).
  */
-#define TLD_DEFINE_KEY(key, name, size)                                                      \
-	tld_key_t key;                                                                          \
-	__attribute__((constructor)) static void tld_define_key_##key(void)                     \
-	{                                                                                       \
-		key = tld_create_key(name, size);                                               \
+#define TLD_DEFINE_KEY(key, name, size)                                                            \
+	tld_key_t key;                                                                             \
+	__attribute__((constructor)) static void tld_define_key_##key(void)                        \
+	{                                                                                          \
+		key = tld_create_key(name, size);                                                  \
 	}
 
 #ifdef __cplusplus

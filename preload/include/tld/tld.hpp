@@ -8,12 +8,10 @@
 
 #include <tld/tld.h>
 
-namespace tld
-{
+namespace tld {
 
 // A typed key. T must be trivially copyable: BPF reads its bytes as they are.
-template <typename T> class Key
-{
+template <typename T> class Key {
 	static_assert(std::is_trivially_copyable_v<T>, "BPF reads the raw bytes of T");
 
 public:
@@ -36,8 +34,7 @@ private:
 
 // Releases the calling thread's block and registration when the scope ends, for threads that
 // outlive their use of tld (thread pools).
-class ThreadScope
-{
+class ThreadScope {
 public:
 	ThreadScope() = default;
 	~ThreadScope() { tld_free(); }
