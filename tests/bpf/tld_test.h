@@ -36,21 +36,17 @@ struct tld_test_ctx {
  * keeps each program small: one 63-key program (8k instructions) once failed to JIT on x86
  * ("unexpected jmp_cond padding"), an x86 JIT corner unrelated to what is tested here.
  */
-#define TLD_TEST_KEYS_A(X)                                                                         \
-	X(00)                                                                                      \
-	X(01)                                                                                      \
-	X(02) X(03) X(04) X(05) X(06) X(07) X(08) X(09) X(10) X(11) X(12) X(13) X(14) X(15) X(16)  \
-	        X(17) X(18) X(19) X(20)
-#define TLD_TEST_KEYS_B(X)                                                                         \
-	X(21)                                                                                      \
-	X(22)                                                                                      \
-	X(23) X(24) X(25) X(26) X(27) X(28) X(29) X(30) X(31) X(32) X(33) X(34) X(35) X(36) X(37)  \
-	        X(38) X(39) X(40) X(41)
-#define TLD_TEST_KEYS_C(X)                                                                         \
-	X(42)                                                                                      \
-	X(43)                                                                                      \
-	X(44) X(45) X(46) X(47) X(48) X(49) X(50) X(51) X(52) X(53) X(54) X(55) X(56) X(57) X(58)  \
-	        X(59) X(60) X(61) X(62)
+// clang-format off: it cannot settle on a layout for these lists
+#define TLD_TEST_KEYS_A(X) \
+	X(00) X(01) X(02) X(03) X(04) X(05) X(06) X(07) X(08) X(09) X(10) \
+	X(11) X(12) X(13) X(14) X(15) X(16) X(17) X(18) X(19) X(20)
+#define TLD_TEST_KEYS_B(X) \
+	X(21) X(22) X(23) X(24) X(25) X(26) X(27) X(28) X(29) X(30) X(31) \
+	X(32) X(33) X(34) X(35) X(36) X(37) X(38) X(39) X(40) X(41)
+#define TLD_TEST_KEYS_C(X) \
+	X(42) X(43) X(44) X(45) X(46) X(47) X(48) X(49) X(50) X(51) X(52) \
+	X(53) X(54) X(55) X(56) X(57) X(58) X(59) X(60) X(61) X(62)
+// clang-format on
 #define TLD_TEST_KEYS(X) TLD_TEST_KEYS_A(X) TLD_TEST_KEYS_B(X) TLD_TEST_KEYS_C(X)
 
 #endif /* TLD_TEST_H */
