@@ -36,7 +36,8 @@ struct tld_test_ctx {
  * keeps each program small: one 63-key program (8k instructions) once failed to JIT on x86
  * ("unexpected jmp_cond padding"), an x86 JIT corner unrelated to what is tested here.
  */
-// clang-format off: it cannot settle on a layout for these lists
+// clang-format cannot settle on a layout for these lists.
+// clang-format off
 #define TLD_TEST_KEYS_A(X) \
 	X(00) X(01) X(02) X(03) X(04) X(05) X(06) X(07) X(08) X(09) X(10) \
 	X(11) X(12) X(13) X(14) X(15) X(16) X(17) X(18) X(19) X(20)
