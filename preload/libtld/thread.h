@@ -14,7 +14,8 @@ namespace tld::thread {
 // libtldpreload installs one (broker or direct); plain libtld users pass a map fd instead.
 // Every hook runs in the thread concerned and returns 0 or -errno. unregister_thread is called
 // for every thread that went through register_thread, successful or not; with `wait` it
-// returns only once the registration is gone (before exec).
+// returns only once the registration is gone (before exec, the block is kept); without, the
+// block is being released (tld_free()).
 struct Backend {
 	int (*register_thread)(pid_t tid, const arena::Block &block);
 	int (*unregister_thread)(pid_t tid, const arena::Block &block, bool wait);

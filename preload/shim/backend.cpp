@@ -10,6 +10,7 @@
 
 #include "broker.h"
 #include "config/keys_config.h"
+#include "hints.h"
 #include "libtld/direct.h"
 #include "libtld/thread.h"
 #include "log.h"
@@ -157,7 +158,15 @@ int hook_register(pid_t tid, const arena::Block &block)
 			g_path.store(kNone, std::memory_order_release);
 	}
 	rec.tid = tid;
-	rec.block = block;
+	if (rec.block.page != block.page || rec.block.start != block.start) {
+		// A block the thread took after tld_free(): give it the configured values too.
+		rec.self = pthread_self();
+		rec.block = block;
+		char name[16];
+		current_thread_name(name);
+		hints_apply(rec, name);
+		registry_add(rec);
+	}
 	int err = register_one(rec);
 	if (g_path.load(std::memory_order_acquire) == kBroker && broker_reconnected()) {
 		static int all = 1;
@@ -176,6 +185,12 @@ int hook_register(pid_t tid, const arena::Block &block)
 int hook_unregister(pid_t tid, const arena::Block &, bool wait)
 {
 	ThreadRec &rec = self_record();
+	if (!wait) {
+		// tld_free(): the block goes back to the arena; a later tld_get_data() takes a
+		// new one, which hook_register() sets up again.
+		registry_remove(rec);
+		rec.block = {};
+	}
 	if (!rec.registered.exchange(false, std::memory_order_acq_rel))
 		return 0;
 	switch (g_path.load(std::memory_order_acquire)) {

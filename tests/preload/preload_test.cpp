@@ -201,6 +201,7 @@ TEST_F(PreloadDirect, ProgramsThatKnowTldShareItsKeys)
 	auto roles = app.wait_ready();
 	ASSERT_EQ(roles.size(), 1u) << app.out() << app.err();
 	EXPECT_NE(app.out().find("prio 1\n"), std::string::npos) << app.out();
+	EXPECT_NE(app.out().find("after-free prio 1\n"), std::string::npos) << app.out();
 	EXPECT_EQ(app.out().find("own -"), std::string::npos) << app.out();
 	auto hints = read_hints(map_.fd());
 	ASSERT_TRUE(hints.count(app.pid()));

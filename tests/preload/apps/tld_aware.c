@@ -2,8 +2,8 @@
 /*
  * A program that knows tld and links libtld.so. Under the preload it shares the preload's keys
  * and blocks: it finds the config's "prio" key, reads the value the config gave its thread,
- * stores a new one, and creates a key of its own that BPF can read too.
- * Prints "prio <value>" and "own <offset>", then "T <pid> <tid> main" and "READY".
+ * stores a new one, releases its block and takes a new one, and creates a key of its own that BPF
+ * can read too. Prints "prio <value>" and "own <offset>", then "T <pid> <tid> main" and "READY".
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +25,15 @@ int main(void)
 		return 1;
 	}
 	printf("prio %u\n", *p);
+	*p = 7;
+	/* Released and taken again: the new block gets the configured values, not garbage. */
+	tld_free();
+	p = tld_get_data(-1, prio);
+	if (!p) {
+		perror("tld_get_data after tld_free");
+		return 1;
+	}
+	printf("after-free prio %u\n", *p);
 	*p = 42;
 	tld_key_t own = tld_create_key("own", 8);
 	printf("own %d\n", own.off);
