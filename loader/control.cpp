@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include "control.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vector>
+
+#include <tld/abi.h>
+
+#include "log.h"
+#include "pidfd_compat.h"
+#include "session.h"
+#include "tldctl/owner.h"
+#include "tldctl/setter.h"
+
+namespace tld::tldd {
+
+Control::Control(int map_fd, const Limits *limits, const unsigned *max_clients,
+                 const Sessions *sessions)
+    : map_fd_(map_fd), limits_(limits), max_clients_(max_clients), sessions_(sessions)
+{}
+
+Control::~Control() = default;
+
+Result<Fd> Control::query(const Peer &peer)
+{
+	tld_broker_report rep{};
+	rep.magic = TLD_BROKER_MAGIC;
+	rep.version = TLD_BROKER_VERSION;
+	rep.tldd_pid = static_cast<__u32>(getpid());
+	rep.max_clients = *max_clients_;
+	rep.max_threads_per_client = limits_->max_threads;
+	rep.max_memfd_bytes = limits_->max_memfd_bytes;
+	std::vector<tld_broker_report_thread> threads;
+	for (const auto &[fd, s] : *sessions_) {
+		if (!s->has_hello())
+			continue;
+		rep.clients++;
+		rep.mapped_bytes += s->mapped_bytes();
+		rep.threads += static_cast<__u32>(s->threads().size());
+		// Who registered what is the business of root and of the threads' owner.
+		if (peer.uid != 0 && peer.uid != s->peer().uid)
+			continue;
+		for (pid_t tid : s->threads())
+			threads.push_back({s->peer().tgid, tid, s->peer().uid, 0});
+	}
+	rep.nthreads = static_cast<__u32>(threads.size());
+
+	Fd mfd(memfd_create("tldd-report", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+	if (!mfd)
+		return error_from_errno("memfd_create", errno);
+	size_t len = threads.size() * sizeof(threads[0]);
+	if (pwrite(mfd.get(), &rep, sizeof(rep), 0) != sizeof(rep) ||
+	    (len && pwrite(mfd.get(), threads.data(), len, sizeof(rep)) != ssize_t(len)))
+		return error_from_errno("writing the report", errno);
+	// The reader maps or reads a file that can no longer change under it.
+	if (fcntl(mfd.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL))
+		return error_from_errno("sealing the report", errno);
+	return mfd;
+}
+
+int Control::set(const Peer &peer, int payload, std::string *why)
+{
+	// 1. The request, read from a memfd (classify_fd let only shmem and pidfds through).
+	struct stat st;
+	tld_broker_set req;
+	if (fstat(payload, &st) || st.st_size < off_t(sizeof(req)) ||
+	    pread(payload, &req, sizeof(req), 0) != sizeof(req)) {
+		*why = "SET payload is not a struct tld_broker_set";
+		return -EINVAL;
+	}
+	size_t key_len = strnlen(req.key, sizeof(req.key));
+	if (req.magic != TLD_BROKER_MAGIC || req.pid <= 0 || req.tid < 0 || key_len == 0 ||
+	    key_len >= TLD_NAME_LEN || req.value_size == 0 ||
+	    req.value_size > TLD_BROKER_SET_MAX_VALUE || req.reserved) {
+		*why = "malformed SET";
+		return -EINVAL;
+	}
+	std::string key(req.key, key_len);
+
+	// 2. Who owns the target: asked through a pidfd, which names that one process for good.
+	Fd proc(sys::pidfd_open(req.pid, 0));
+	if (!proc) {
+		*why = "no such process";
+		return -ESRCH;
+	}
+	auto owner = ctl::process_owner(proc.get());
+	if (!owner) {
+		*why = "no such process";
+		return -ESRCH;
+	}
+	if (!ctl::may_change(peer.uid, *owner)) {
+		*why = "not the owner of pid " + std::to_string(req.pid);
+		return -EPERM;
+	}
+
+	// 3. The set program, loaded once; it needs CAP_BPF only.
+	if (!setter_) {
+		auto s = ctl::Setter::load(map_fd_);
+		if (!s) {
+			*why = "cannot load the set program: " + s.error().message();
+			return -EOPNOTSUPP;
+		}
+		setter_ = std::make_unique<ctl::Setter>(std::move(s.value()));
+	}
+
+	// 4. Every thread (or the one named), checked first, written only if all can take it.
+	std::vector<pid_t> tids =
+	        req.tid ? std::vector<pid_t>{req.tid} : ctl::process_threads(req.pid);
+	std::vector<uint8_t> value(req.value, req.value + req.value_size);
+	auto out = setter_->apply(req.pid, tids, key, value, req.tid == 0);
+	if (!out) {
+		*why = out.error().message();
+		return out.error().negative();
+	}
+	int written = 0, first_err = 0;
+	for (const auto &r : out->results) {
+		if (r.err && !first_err)
+			first_err = r.err;
+		if (!r.err && out->written)
+			written++;
+	}
+	// The pidfd still names a live process: its pid was not reused while the tids of
+	// /proc/PID/task were checked against it, so every write went to that process.
+	if (!ctl::process_owner(proc.get())) {
+		*why = "process exited";
+		return -ESRCH;
+	}
+	if (first_err) {
+		*why = out->written ? "failed after writing some threads" : "nothing written";
+		return first_err;
+	}
+	if (!written) {
+		*why = "no thread has task local data";
+		return -ENXIO;
+	}
+	LOG_N("client pid %d uid %u: set %s in pid %d (%d thread%s)", peer.tgid, peer.uid,
+	      key.c_str(), req.pid, written, written == 1 ? "" : "s");
+	return written;
+}
+
+// A control request on a session: answered always, with the report's fd for QUERY.
+int Session::control_request(const broker::Request &req, Fd passed)
+{
+	if (memfd_) {
+		reject(req, -EINVAL, 0, "control request on a registration connection");
+		return -EINVAL;
+	}
+	// Pids in the request and the report mean the same on both sides only in one namespace.
+	if (req.tid != peer_.tgid) {
+		reject(req, -EXDEV, 0, "control request from another pid namespace");
+		return -EXDEV;
+	}
+	if (!ctx_.control) {
+		reject(req, -EOPNOTSUPP, 0, "no control requests here");
+		return -EOPNOTSUPP;
+	}
+	if (req.type == TLD_BROKER_SET) {
+		std::string why;
+		int n = ctx_.control->set(peer_, passed.get(), &why);
+		if (n < 0) {
+			reject(req, n, 0, why.c_str());
+			return n;
+		}
+		reply(req, TLD_BROKER_ACK, 0, n);
+		return 0;
+	}
+	auto report = ctx_.control->query(peer_);
+	if (!report) {
+		reject(req, report.error().negative(), 0, report.error().what);
+		return report.error().negative();
+	}
+	tld_broker_event ev;
+	broker::make_event(&ev, req, TLD_BROKER_ACK, 0, 0, dropped_);
+	union {
+		cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	iovec iov{&ev, sizeof(ev)};
+	msghdr mh{};
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctl.buf;
+	mh.msg_controllen = sizeof(ctl.buf);
+	cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	int fd = report->get();
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	if (sendmsg(sock_.get(), &mh, MSG_DONTWAIT | MSG_NOSIGNAL) != sizeof(ev))
+		dropped_++;
+	return 0;
+}
+
+} // namespace tld::tldd

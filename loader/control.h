@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+// tldd's control requests from tldctl (protocol.h, docs/broker.md "Control requests"): QUERY,
+// a report of tldd's state and the threads it registered, and SET, a hint change on behalf of
+// a process's owner who is not root. The SET check is the one that counts: tldctl's own is
+// only for a clear message.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "identity.h"
+#include "sys/fd.h"
+#include "sys/result.h"
+
+namespace tld::ctl {
+class Setter;
+}
+
+namespace tld::tldd {
+
+class Session;
+struct Limits;
+using Sessions = std::unordered_map<int, std::unique_ptr<Session>>;
+
+class Control {
+public:
+	Control(int map_fd, const Limits *limits, const unsigned *max_clients,
+	        const Sessions *sessions);
+	~Control();
+	Control(const Control &) = delete;
+	Control &operator=(const Control &) = delete;
+
+	// QUERY from @peer: a sealed memfd holding struct tld_broker_report and its threads.
+	Result<Fd> query(const Peer &peer);
+	// SET from @peer, its struct tld_broker_set in the memfd @payload. Returns the number of
+	// threads written, or -errno with *why for the log.
+	int set(const Peer &peer, int payload, std::string *why);
+
+private:
+	int map_fd_;
+	const Limits *limits_;
+	const unsigned *max_clients_;
+	const Sessions *sessions_;
+	std::unique_ptr<ctl::Setter> setter_; // loaded on the first SET
+};
+
+} // namespace tld::tldd

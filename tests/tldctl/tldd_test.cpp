@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+// tldctl with the real tldd: owners who are not root change hints through it, tldd checks them
+// itself, status reports it, and list tells brokered registrations from direct ones, also for a
+// preloaded python3 on both registration paths.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <sys/stat.h>
+#include <thread>
+
+#include <bpf/bpf.h>
+
+#include "child.h"
+#include "fixture.h"
+#include "harness.h"
+#include "reader.h"
+#include "tldctl/tldd_client.h"
+
+namespace tld::test {
+namespace {
+
+using Classes = std::map<pid_t, uint32_t>;
+using Tree = boost::property_tree::ptree;
+
+std::string comm_of(pid_t pid)
+{
+	std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
+	std::string comm;
+	std::getline(in, comm);
+	return comm;
+}
+
+class TldctlTlddTest : public ::testing::Test {
+protected:
+	void SetUp() override
+	{
+		ASSERT_TRUE(bpffs_.ok());
+		std::string why;
+		ASSERT_TRUE(tldd_.start_ready({}, &why)) << why;
+		map_path_ = tldd_.pin_root + "/tld_data_map";
+		map_fd_.reset(bpf_obj_get(map_path_.c_str()));
+		ASSERT_TRUE(map_fd_) << "opening tldd's pin: " << strerror(errno);
+		chmod(dir_.path().c_str(), 0755); // tldctl as uid 65534 reads keys.conf
+		config_ = dir_.path() + "/keys.conf";
+		std::ofstream(config_) << kTestKeysConf;
+		chmod(config_.c_str(), 0644);
+	}
+
+	RunResult tldctl(const std::vector<std::string> &args, uid_t uid = uid_t(-1)) const
+	{
+		std::vector<std::string> argv = {TLDCTL_PATH, "--pin-root",      tldd_.pin_root,
+		                                 "--socket",  tldd_.socket_path, "--config",
+		                                 config_};
+		argv.insert(argv.end(), args.begin(), args.end());
+		return run_command(argv, uid);
+	}
+
+	// The workload of the plain tldctl tests, registered directly in tldd's map.
+	WorkloadSpec spec(int threads, uid_t uid = 0) const
+	{
+		WorkloadSpec s;
+		s.map_path = map_path_;
+		s.keys = {{"class", 4}, {"prio", 4}, {"urgent", 1}, {"role", 16}, {"opaque", 2}};
+		s.threads = threads;
+		s.uid = uid;
+		s.init = [](int i, const std::vector<void *> &p) {
+			*static_cast<uint32_t *>(p[0]) = uint32_t(i);
+		};
+		return s;
+	}
+
+	BpffsMount bpffs_;
+	Tldd tldd_{bpffs_.path()};
+	TempDir dir_;
+	std::string map_path_, config_;
+	Fd map_fd_;
+};
+
+TEST_F(TldctlTlddTest, OwnerChangesHintsThroughTldd)
+{
+	Workload w(spec(2, 65534));
+	ASSERT_TRUE(w.ok()) << w.error();
+	ClassReader reader(map_fd_.get());
+	const auto &tids = w.tids();
+	ASSERT_EQ(reader.read(w.pid()), (Classes{{tids[0], 0}, {tids[1], 1}}));
+
+	RunResult r = tldctl({"set", std::to_string(w.pid()), "class=9"}, 65534);
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_EQ(r.out, "class=9 in 2 threads of process " + std::to_string(w.pid()) + "\n");
+	EXPECT_EQ(reader.read(w.pid()), (Classes{{tids[0], 9}, {tids[1], 9}}));
+
+	r = tldctl({"set", std::to_string(w.pid()) + "/" + std::to_string(tids[1]), "class=4",
+	            "--json"},
+	           65534);
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_EQ(parse_json_text(r.out).get<int>("written"), 1);
+	EXPECT_EQ(reader.read(w.pid()), (Classes{{tids[0], 9}, {tids[1], 4}}));
+	EXPECT_NE(tldd_.log().find("uid 65534: set class in pid " + std::to_string(w.pid())),
+	          std::string::npos)
+	        << tldd_.log();
+}
+
+TEST_F(TldctlTlddTest, TlddChecksTheOwnerItself)
+{
+	Workload w(spec(2)); // root's
+	ASSERT_TRUE(w.ok()) << w.error();
+	ClassReader reader(map_fd_.get());
+	Classes before = reader.read(w.pid());
+	ASSERT_EQ(before.size(), 2u);
+	std::string socket = tldd_.socket_path;
+	pid_t pid = w.pid();
+
+	// Straight to tldd, past tldctl's own check.
+	TLD_IN_CHILD([&] {
+		ASSERT_TRUE(become_nobody());
+		std::string why;
+		EXPECT_EQ(ctl::set_via_tldd(socket, pid, 0, "class", {7, 0, 0, 0}, &why), -EPERM)
+		        << why;
+	});
+	RunResult r = tldctl({"set", std::to_string(pid), "class=7"}, 65534);
+	EXPECT_EQ(r.status, 3) << r.err;
+	EXPECT_NE(r.err.find("permission denied"), std::string::npos) << r.err;
+	EXPECT_EQ(reader.read(pid), before);
+	EXPECT_NE(tldd_.log().find("not the owner of pid " + std::to_string(pid)),
+	          std::string::npos)
+	        << tldd_.log();
+}
+
+TEST_F(TldctlTlddTest, OwnerErrorsThroughTlddChangeNothing)
+{
+	Workload w(spec(2, 65534));
+	ASSERT_TRUE(w.ok()) << w.error();
+	ClassReader reader(map_fd_.get());
+	Classes before = reader.read(w.pid());
+	ASSERT_EQ(before.size(), 2u);
+	std::string pid = std::to_string(w.pid());
+	// A process of the same user without task local data.
+	Spawned idle({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+	              "/bin/sleep", "30"});
+	pid_t idle_pid = idle.pid();
+
+	struct Case {
+		std::vector<std::string> args;
+		int status;
+		std::string message;
+	};
+	std::vector<Case> cases = {
+	        {{"set", pid, "nosuchkey=0x01"}, 1, "has no key 'nosuchkey'"},
+	        {{"set", pid, "nosuchkey=1"}, 2, "not declared in keys.conf"},
+	        {{"set", pid, "opaque=0x12345678"}, 1, "is not 4 bytes"},
+	        {{"set", pid, "class=abc"}, 2, "bad value 'abc' for key class (u32)"},
+	        {{"set", pid, "class=-1"}, 2, "bad value '-1' for key class (u32)"},
+	};
+	// Until setpriv has exec'ed sleep, the process is still root's.
+	for (int i = 0; i < 200 && comm_of(idle_pid) != "sleep"; i++)
+		std::this_thread::sleep_for(std::chrono::milliseconds(10));
+	cases.push_back(
+	        {{"set", std::to_string(idle_pid), "class=1"}, 1, "has no task local data"});
+	for (const auto &c : cases) {
+		RunResult r = tldctl(c.args, 65534);
+		EXPECT_EQ(r.status, c.status) << c.args[2] << ": " << r.err;
+		EXPECT_NE(r.err.find(c.message), std::string::npos) << c.args[2] << ": " << r.err;
+	}
+	EXPECT_EQ(reader.read(w.pid()), before);
+
+	// tldd down: a clear message, nothing changed.
+	tldd_.stop();
+	RunResult r = tldctl({"set", pid, "class=1"}, 65534);
+	EXPECT_EQ(r.status, 1);
+	EXPECT_NE(r.err.find("tldd is not reachable"), std::string::npos) << r.err;
+	EXPECT_EQ(reader.read(w.pid()), before);
+}
+
+TEST_F(TldctlTlddTest, StatusAndListReportTldd)
+{
+	Workload w(spec(2));
+	ASSERT_TRUE(w.ok()) << w.error();
+	RunResult r = tldctl({"status", "--json"});
+	EXPECT_EQ(r.status, 0) << r.out << r.err;
+	Tree doc = parse_json_text(r.out);
+	EXPECT_EQ(doc.get<std::string>("tldd.up"), "true");
+	EXPECT_EQ(doc.get<pid_t>("tldd.pid"), tldd_.pid());
+	EXPECT_EQ(doc.get<unsigned>("tldd.limits.max_threads_per_client"), 4096u);
+	EXPECT_EQ(doc.get<unsigned>("registered.threads"), 2u);
+
+	// Registered directly, so tldd does not track them.
+	r = tldctl({"list", "--pid", std::to_string(w.pid()), "--json"});
+	ASSERT_EQ(r.status, 0) << r.err;
+	doc = parse_json_text(r.out);
+	for (const auto &[_, proc] : doc.get_child("processes"))
+		for (const auto &[__, t] : proc.get_child("threads"))
+			EXPECT_EQ(t.get<std::string>("path"), "direct");
+}
+
+// A preloaded /usr/bin/python3 with two threads of its own, on each registration path: list
+// shows all three threads with keys.conf's values, and path says how they were registered.
+class PreloadedPython : public TldctlTlddTest,
+                        public ::testing::WithParamInterface<const char *> {};
+
+TEST_P(PreloadedPython, ListShowsItsThreadsWithDecodedValues)
+{
+	std::string path = GetParam();
+	std::string conf = dir_.path() + "/python.conf";
+	std::ofstream(conf) << "[options]\nregistration = " << path
+	                    << "\nsocket = " << tldd_.socket_path
+	                    << "\npin_root = " << tldd_.pin_root << "\n"
+	                    << kTestKeysConf << "\n[rule.python]\nexe = python3*\n"
+	                    << "set = class = 5, role = \"interpreter\"\n";
+	Spawned py({"/usr/bin/python3", "-c",
+	            "import threading, time, sys\n"
+	            "ts = [threading.Thread(target=time.sleep, args=(60,)) for _ in range(2)]\n"
+	            "[t.start() for t in ts]\n"
+	            "print('ready', flush=True)\n"
+	            "time.sleep(60)\n"},
+	           {"LD_PRELOAD=" TLDPRELOAD_PATH, "TLD_CONFIG=" + conf});
+	std::string line;
+	ASSERT_TRUE(py.read_line(line, 10000)) << py.wait() << py.err();
+	ASSERT_EQ(line, "ready");
+	std::string pid = std::to_string(py.pid());
+
+	// Brokered registration is asynchronous: give tldd a moment.
+	Tree doc;
+	std::vector<const Tree *> threads;
+	for (int i = 0; i < 50; i++) {
+		RunResult r = tldctl({"list", "--pid", pid, "--json"});
+		ASSERT_EQ(r.status, 0) << r.err;
+		doc = parse_json_text(r.out);
+		threads.clear();
+		for (const auto &[_, proc] : doc.get_child("processes"))
+			for (const auto &[__, t] : proc.get_child("threads"))
+				threads.push_back(&t);
+		if (threads.size() == 3)
+			break;
+		std::this_thread::sleep_for(std::chrono::milliseconds(50));
+	}
+	ASSERT_EQ(threads.size(), 3u) << "pid " << pid << "\n" << py.err();
+	for (const Tree *t : threads) {
+		EXPECT_EQ(t->get<unsigned>("keys.class.value"), 5u);
+		EXPECT_EQ(t->get<int>("keys.prio.value"), -1); // rule.workers: thread = worker*
+		EXPECT_EQ(t->get<std::string>("keys.role.value"), "interpreter");
+		EXPECT_EQ(t->get<std::string>("keys.urgent.value"), "false");
+		EXPECT_EQ(t->get<std::string>("path"), path == "broker" ? "brokered" : "direct");
+	}
+	// The table says the same.
+	RunResult r = tldctl({"list", "--pid", pid});
+	EXPECT_NE(r.out.find("class=5 prio=-1 urgent=false role=\"interpreter\""),
+	          std::string::npos)
+	        << r.out;
+
+	// set changes what a BPF program reads for each of its threads, within a second.
+	r = tldctl({"set", pid, "class=8"});
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_EQ(r.out, "class=8 in 3 threads of process " + pid + "\n");
+	ClassReader reader(map_fd_.get());
+	Classes got;
+	auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+	do {
+		got = reader.read(py.pid());
+		if (got.size() == 3 && got.begin()->second == 8 && got.rbegin()->second == 8)
+			break;
+		std::this_thread::sleep_for(std::chrono::milliseconds(20));
+	} while (std::chrono::steady_clock::now() < deadline);
+	ASSERT_EQ(got.size(), 3u);
+	for (const auto &[tid, cls] : got)
+		EXPECT_EQ(cls, 8u) << "thread " << tid;
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, PreloadedPython, ::testing::Values("direct", "broker"));
+
+} // namespace
+} // namespace tld::test
