@@ -12,14 +12,8 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <tld/abi.h>
+#include <tld/data_map.bpf.h>
 #include <tldctl/records.h>
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct tld_map_value);
-} tld_data_map SEC(".maps");
 
 /* The block is copied here first: its offset and length are both variable, and the verifier
  * cannot prove their sum stays inside the page when they are passed to bpf_seq_write(). */

@@ -40,12 +40,7 @@
 #define ENODATA  61
 #define EMSGSIZE 90
 
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct tld_map_value);
-} tld_data_map SEC(".maps");
+#include <tld/data_map.bpf.h>
 
 /* Forces full definitions of the uptr pointees into BTF (see tld_btf_anchor in abi.h). */
 const volatile struct {

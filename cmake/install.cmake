@@ -71,6 +71,7 @@ install(FILES
   ${PROJECT_SOURCE_DIR}/preload/include/tld/tld.hpp
   ${PROJECT_SOURCE_DIR}/bpf/include/tld/abi.h
   ${PROJECT_SOURCE_DIR}/bpf/include/tld/tld.bpf.h
+  ${PROJECT_SOURCE_DIR}/bpf/include/tld/data_map.bpf.h
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tld COMPONENT Development)
 
 # --- find_package(tld) -----------------------------------------------------------------------

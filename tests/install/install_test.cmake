@@ -50,6 +50,7 @@ expect_exists(
   "${P}/${LIBDIR}/libtld.so" "${P}/${LIBDIR}/libtld.so.0" "${P}/${LIBDIR}/libtldpreload.so"
   "${P}/${INCLUDEDIR}/tld/tld.h" "${P}/${INCLUDEDIR}/tld/tld.hpp"
   "${P}/${INCLUDEDIR}/tld/abi.h" "${P}/${INCLUDEDIR}/tld/tld.bpf.h"
+  "${P}/${INCLUDEDIR}/tld/data_map.bpf.h"
   "${P}/${LIBDIR}/pkgconfig/tld.pc"
   "${P}/${LIBDIR}/cmake/tld/tldConfig.cmake" "${P}/${LIBDIR}/cmake/tld/tldConfigVersion.cmake"
   "${P}/${LIBDIR}/cmake/tld/tldTargets.cmake")

@@ -88,12 +88,7 @@ struct tld_object {
 	struct tld_keys *key_map;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct tld_map_value);
-} tld_data_map SEC(".maps");
+#include <tld/data_map.bpf.h>
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
