@@ -47,6 +47,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
 	case TLD_BROKER_SYNC:
 		require(req.tid == 0 && !(req.flags & TLD_BROKER_F_PIDFD));
 		break;
+	case TLD_BROKER_QUERY:
+	case TLD_BROKER_SET:
+		// Control requests (tldctl): the sender's pid, and a memfd with the value for SET.
+		require(req.tid > 0 && !(req.flags & TLD_BROKER_F_PIDFD));
+		require(!req.page && !req.start && !req.size);
+		break;
 	default:
 		require(false);
 	}
