@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include "broker_client.h"
+#include "codec.h"
 
 #include <cerrno>
 #include <cstring>
@@ -30,28 +31,7 @@ std::uint64_t now_ns()
 // One message, with at most one fd, never blocking and never raising SIGPIPE.
 int send_msg(int sock, const tld_broker_req &req, int pass_fd)
 {
-	iovec iov{const_cast<tld_broker_req *>(&req), sizeof(req)};
-	msghdr mh{};
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	union {
-		cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} ctl;
-	if (pass_fd >= 0) {
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = sizeof(ctl.buf);
-		cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
-	}
-	ssize_t n = sendmsg(sock, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
-	if (n == static_cast<ssize_t>(sizeof(req)))
-		return 0;
-	return n < 0 ? -errno : -EMSGSIZE;
+	return broker::send_message(sock, &req, sizeof(req), pass_fd, MSG_DONTWAIT);
 }
 
 void fill(tld_broker_req *req, std::uint16_t type, std::uint32_t seq, std::uint32_t flags)

@@ -83,6 +83,31 @@ int decode_request(const void *buf, std::size_t len, int msg_flags, int nfds, Re
 	}
 }
 
+int send_message(int sock, const void *msg, std::size_t len, int pass_fd, int flags)
+{
+	iovec iov{const_cast<void *>(msg), len};
+	msghdr mh{};
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	union {
+		cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl{};
+	if (pass_fd >= 0) {
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = sizeof(ctl.buf);
+		cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+	}
+	ssize_t n = sendmsg(sock, &mh, flags | MSG_NOSIGNAL);
+	if (n == static_cast<ssize_t>(len))
+		return 0;
+	return n < 0 ? -errno : -EMSGSIZE;
+}
+
 bool is_fatal(int err)
 {
 	return err == -EPROTO || err == -EPROTONOSUPPORT || err == -EBADMSG;

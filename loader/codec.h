@@ -40,6 +40,11 @@ int decode_request(const void *buf, std::size_t len, int msg_flags, int nfds, Re
 // Whether a decode error means the peer does not speak the protocol: tldd disconnects it.
 bool is_fatal(int err);
 
+// Sends one whole message of `len` bytes on `sock` with `pass_fd` attached by SCM_RIGHTS (none
+// if < 0), with sendmsg() `flags` plus MSG_NOSIGNAL. Returns 0, -errno, or -EMSGSIZE if only
+// part went. No allocation: the preload's client uses it on the thread-creation path.
+int send_message(int sock, const void *msg, std::size_t len, int pass_fd, int flags);
+
 // Checks a REGISTER's page against a memfd holding `pages` whole pages (page 0 is meta).
 // Returns 0 or -ERANGE.
 int check_page(const Request &req, std::uint64_t pages);

@@ -12,6 +12,7 @@
 
 #include <tld/abi.h>
 
+#include "codec.h"
 #include "log.h"
 #include "pidfd_compat.h"
 #include "session.h"
@@ -177,23 +178,7 @@ int Session::control_request(const broker::Request &req, Fd passed)
 	}
 	tld_broker_event ev;
 	broker::make_event(&ev, req, TLD_BROKER_ACK, 0, 0, dropped_);
-	union {
-		cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} ctl;
-	iovec iov{&ev, sizeof(ev)};
-	msghdr mh{};
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = ctl.buf;
-	mh.msg_controllen = sizeof(ctl.buf);
-	cmsghdr *c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	int fd = report->get();
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	if (sendmsg(sock_.get(), &mh, MSG_DONTWAIT | MSG_NOSIGNAL) != sizeof(ev))
+	if (broker::send_message(sock_.get(), &ev, sizeof(ev), report->get(), MSG_DONTWAIT) < 0)
 		dropped_++;
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "codec.h"
 #include "protocol.h"
 #include "sys/fd.h"
 
@@ -49,27 +50,9 @@ int request(int sock, uint16_t type, int fd, tld_broker_event *ev, Fd *passed, s
 	req.hdr.type = type;
 	req.hdr.seq = 1;
 	req.tid = getpid();
-	union {
-		cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} ctl;
-	iovec iov{&req, sizeof(req)};
-	msghdr mh{};
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	if (fd >= 0) {
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = sizeof(ctl.buf);
-		cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	if (sendmsg(sock, &mh, MSG_NOSIGNAL) != sizeof(req)) {
-		int err = errno;
-		*why = std::string("sending to tldd: ") + strerror(err);
-		return -err;
+	if (int err = broker::send_message(sock, &req, sizeof(req), fd, 0); err < 0) {
+		*why = std::string("sending to tldd: ") + strerror(-err);
+		return err;
 	}
 
 	pollfd p = {sock, POLLIN, 0};
@@ -77,8 +60,12 @@ int request(int sock, uint16_t type, int fd, tld_broker_event *ev, Fd *passed, s
 		*why = "tldd did not answer";
 		return -ETIMEDOUT;
 	}
-	iov = {ev, sizeof(*ev)};
-	mh = {};
+	union {
+		cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	iovec iov{ev, sizeof(*ev)};
+	msghdr mh{};
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
 	mh.msg_control = ctl.buf;

@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "codec.h"
 #include "tldd_probe.skel.h"
 
 namespace tld::test {
@@ -340,24 +341,7 @@ int RawConn::connect(const std::string &path)
 
 int RawConn::send_bytes(const void *buf, std::size_t len, int fd)
 {
-	iovec iov{const_cast<void *>(buf), len};
-	msghdr mh{};
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	union {
-		cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} ctl{};
-	if (fd >= 0) {
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = sizeof(ctl.buf);
-		cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	return sendmsg(fd_.get(), &mh, MSG_NOSIGNAL) == static_cast<ssize_t>(len) ? 0 : -errno;
+	return broker::send_message(fd_.get(), buf, len, fd, 0);
 }
 
 int RawConn::send(std::uint16_t type, std::uint32_t flags, std::int32_t tid, std::uint32_t page,
