@@ -15,6 +15,9 @@
 
 namespace tld::ctl {
 
+// Points @map (a skeleton's tld_data_map, before load) at the pinned map @fd.
+Result<void> reuse_map(bpf_map *map, int fd);
+
 // Owns one generated skeleton: Open/Load/Destroy are its tldctl_x__open/__load/__destroy.
 template <typename S, S *(*Open)(), int (*Load)(S *), void (*Destroy)(S *)> class Skeleton {
 public:
@@ -41,6 +44,19 @@ public:
 			return error_from_errno("opening BPF object", errno);
 		return s;
 	}
+	// Opens the object with its tld_data_map pointed at the pinned map @map_fd, and loads it.
+	static Result<Skeleton> load_with_data_map(int map_fd)
+	{
+		auto s = open();
+		if (!s)
+			return s.error();
+		if (auto r = reuse_map(s->get()->maps.tld_data_map, map_fd); !r)
+			return r.error();
+		if (auto r = s->load(); !r)
+			return r.error();
+		return std::move(s.value());
+	}
+
 	Result<void> load()
 	{
 		int err = Load(skel_);
@@ -63,9 +79,6 @@ using Link = std::unique_ptr<bpf_link, LinkDeleter>;
 
 // Opens <pin_root>/tld_data_map. Errors: ENOENT (not pinned: tldd never ran there), EACCES/EPERM.
 Result<Fd> open_data_map(const std::string &pin_root);
-
-// Points @map (a skeleton's tld_data_map, before load) at the pinned map @fd.
-Result<void> reuse_map(bpf_map *map, int fd);
 
 // Which tasks a task iterator visits: all, one thread (tid), or one process (pid).
 struct TaskFilter {

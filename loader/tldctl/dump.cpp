@@ -104,13 +104,9 @@ Result<std::vector<ThreadData>> parse_dump(std::string_view bytes)
 
 Result<Dumper> Dumper::load(int map_fd)
 {
-	auto skel = Skel::open();
+	auto skel = Skel::load_with_data_map(map_fd);
 	if (!skel)
 		return skel.error();
-	if (auto r = reuse_map(skel->get()->maps.tld_data_map, map_fd); !r)
-		return r.error();
-	if (auto r = skel->load(); !r)
-		return r.error();
 	return Dumper(std::move(skel.value()));
 }
 
