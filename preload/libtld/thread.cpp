@@ -108,18 +108,24 @@ bool registered()
 	return t_state.registered;
 }
 
+// Removes the registration through the path that made it: the direct delete, or the backend
+// (with `wait`, returning only once it is gone). Returns 0 or -errno.
+static int drop_registration(State &s, bool wait)
+{
+	if (s.registered && s.map_fd >= 0)
+		return direct::unregister_thread(s.map_fd, s.tid);
+	if (s.via_backend)
+		if (const Backend *b = g_backend.load(std::memory_order_acquire))
+			return b->unregister_thread(s.tid, s.block, wait);
+	return 0;
+}
+
 int unregister_self()
 {
 	State &s = t_state;
 	if (!owned_by_caller(s))
 		return 0;
-	int err = 0;
-	if (s.registered && s.map_fd >= 0) {
-		err = direct::unregister_thread(s.map_fd, s.tid);
-	} else if (s.via_backend) {
-		if (const Backend *b = g_backend.load(std::memory_order_acquire))
-			err = b->unregister_thread(s.tid, s.block, true);
-	}
+	int err = drop_registration(s, true);
 	if (err == 0)
 		s.registered = s.via_backend = false;
 	return err;
@@ -130,16 +136,13 @@ void release_self()
 	State &s = t_state;
 	if (!owned_by_caller(s))
 		return;
-	if (s.registered && s.map_fd >= 0) {
-		// If the delete fails the registration may be alive: keep the block out of
-		// circulation rather than hand BPF-visible memory to another thread.
-		if (direct::unregister_thread(s.map_fd, s.tid) < 0) {
-			s = State{};
-			return;
-		}
-	} else if (s.via_backend) {
-		if (const Backend *b = g_backend.load(std::memory_order_acquire))
-			b->unregister_thread(s.tid, s.block, false);
+	bool direct_path = s.registered && s.map_fd >= 0;
+	// If the direct delete fails the registration may be alive: keep the block out of
+	// circulation rather than hand BPF-visible memory to another thread. (The backend answers
+	// later, if at all; its blocks are covered by the quarantine.)
+	if (drop_registration(s, false) < 0 && direct_path) {
+		s = State{};
+		return;
 	}
 	arena::release(s.block);
 	s = State{};
