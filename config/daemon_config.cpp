@@ -189,6 +189,7 @@ void validate(boost::any &store, const std::vector<std::string> &tokens, Level *
 
 using ThreadLimit = Bounded<1, 1u << 20>;
 using ClientLimit = Bounded<1, 1u << 20>;
+using DelayMs = Bounded<0, 1000>;
 
 struct Descriptions {
 	po::options_description command_line{"Command line only"};
@@ -236,6 +237,11 @@ struct Descriptions {
 			 po::value<ClientLimit>()->value_name("N")
 				->default_value(ClientLimit{{d.max_clients}}, "1024"),
 			 "clients connected at once")
+			("registration-delay-ms",
+			 po::value<DelayMs>()->value_name("MS")
+				->default_value(DelayMs{{d.registration_delay_ms}}, "5"),
+			 "how long tldd waits before registering the threads a client announces on\n"
+			 "its board (0 to 1000); threads that exit sooner are never registered")
 			("log-level",
 			 po::value<Level>()->value_name("LEVEL")->default_value(Level{d.log_level}, "info"),
 			 "error, warn, info or debug")
@@ -262,6 +268,7 @@ DaemonConfig copy_out(const po::variables_map &vm)
 	c.max_threads_per_client = vm["max-threads-per-client"].as<ThreadLimit>().v;
 	c.max_memfd_bytes = vm["max-memfd-bytes"].as<ByteSize>().v;
 	c.max_clients = vm["max-clients"].as<ClientLimit>().v;
+	c.registration_delay_ms = vm["registration-delay-ms"].as<DelayMs>().v;
 	c.log_level = vm["log-level"].as<Level>().v;
 	c.keys_config = vm["keys-config"].as<AbsPath>().v;
 	return c;

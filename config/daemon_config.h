@@ -32,6 +32,7 @@ struct DaemonConfig {
 	unsigned max_threads_per_client = 4096; // registrations one client may hold
 	uint64_t max_memfd_bytes = 16u << 20;   // largest memfd a client may hand over
 	unsigned max_clients = 1024;            // clients connected at once
+	unsigned registration_delay_ms = 5;     // how long a board change waits before it is read
 	LogLevel log_level = LogLevel::info;
 	std::string keys_config = kDefaultKeysConfigPath;
 

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <ctime>
 #include <malloc.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -18,6 +19,13 @@ namespace tld::tldd {
 namespace {
 
 constexpr unsigned kBudget = 64; // messages per client per wakeup
+
+std::uint64_t now_ns()
+{
+	timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull + ts.tv_nsec;
+}
 
 sigset_t loop_signals()
 {
@@ -72,12 +80,13 @@ Result<void> Broker::run(const std::function<void(Limits *, unsigned *)> &reload
 {
 	epoll_event evs[64];
 	for (;;) {
-		int n = epoll_wait(epoll_.get(), evs, 64, -1);
+		int n = epoll_wait(epoll_.get(), evs, 64, scan_timeout_ms());
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return error_from_errno("epoll_wait", errno);
 		}
+		run_due_scans();
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
 			if (fd == listen_fd_)
@@ -141,6 +150,54 @@ void Broker::on_client(int fd, std::uint32_t events)
 	                                                       : true;
 	if (!keep)
 		close_client(fd);
+	else
+		queue_scan(fd);
+}
+
+void Broker::queue_scan(int fd)
+{
+	auto it = sessions_.find(fd);
+	if (it == sessions_.end() || !it->second->scan_due())
+		return;
+	std::uint64_t due = it->second->scan_due();
+	// One entry per due time and client: a session keeps its due time until it scans.
+	auto range = due_.equal_range(due);
+	for (auto e = range.first; e != range.second; ++e)
+		if (e->second == fd)
+			return;
+	due_.emplace(due, fd);
+}
+
+int Broker::scan_timeout_ms() const
+{
+	if (due_.empty())
+		return -1;
+	std::uint64_t now = now_ns(), due = due_.begin()->first;
+	if (due <= now)
+		return 0;
+	// Rounded up: waking before the delay is up would only spin.
+	return static_cast<int>((due - now + 999'999) / 1'000'000);
+}
+
+void Broker::run_due_scans()
+{
+	std::uint64_t now = now_ns();
+	while (!due_.empty() && due_.begin()->first <= now) {
+		int fd = due_.begin()->second;
+		due_.erase(due_.begin());
+		auto it = sessions_.find(fd);
+		if (it == sessions_.end())
+			continue;
+		std::uint64_t due = it->second->scan_due();
+		if (!due)
+			continue; // scanned already (a SYNC)
+		if (due > now) {
+			queue_scan(fd); // a later scan of a reused fd number, or rescheduled
+			continue;
+		}
+		if (!it->second->scan_board())
+			close_client(fd);
+	}
 }
 
 void Broker::close_client(int fd)

@@ -3,7 +3,9 @@
 // Each wakeup gives each ready client a bounded number of messages, so nobody starves.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <unordered_map>
 
@@ -34,6 +36,9 @@ private:
 	void close_client(int fd);
 	bool on_signal(const std::function<void(Limits *, unsigned *)> &reload);
 	void pause_accept(bool pause);
+	void queue_scan(int fd);
+	int scan_timeout_ms() const;
+	void run_due_scans();
 
 	int listen_fd_;
 	Limits limits_;
@@ -45,6 +50,9 @@ private:
 	std::unordered_map<int, std::unique_ptr<Session>> sessions_;
 	Control control_; // after limits_, max_clients_ and sessions_, which it points at
 	bool accept_paused_ = false;
+	// Board scans waiting for their delay: due time -> client fd. An entry may be stale (the
+	// client scanned at a SYNC, or left); run_due_scans() checks with the session.
+	std::multimap<std::uint64_t, int> due_;
 };
 
 } // namespace tld::tldd

@@ -88,6 +88,15 @@ int Client::open_connection(int *out)
 			::close(s);
 			return err;
 		}
+		int board = board_.load(std::memory_order_acquire);
+		if (board >= 0) {
+			fill(&req, TLD_BROKER_BOARD,
+			     seq_.fetch_add(1, std::memory_order_relaxed) + 1, 0);
+			if (int err = send_msg(s, req, board)) {
+				::close(s);
+				return err;
+			}
+		}
 	}
 	*out = s;
 	return 0;
@@ -188,9 +197,10 @@ int Client::send_request(std::uint16_t type, std::uint32_t flags, std::int32_t t
 	return err;
 }
 
-int Client::hello(int memfd)
+int Client::hello(int memfd, int board_memfd)
 {
 	memfd_.store(memfd, std::memory_order_release);
+	board_.store(board_memfd, std::memory_order_release);
 	pthread_mutex_lock(&lock_);
 	int fd = fd_.load(std::memory_order_acquire);
 	bool healthy = fd >= 0 && !(state_.load(std::memory_order_acquire) & kBroken);
@@ -198,7 +208,15 @@ int Client::hello(int memfd)
 	// A new connection says HELLO by itself; an open one is told now.
 	if (!healthy)
 		return connect();
-	return send_request(TLD_BROKER_HELLO, 0, getpid(), 0, 0, 0, memfd, nullptr);
+	int err = send_request(TLD_BROKER_HELLO, 0, getpid(), 0, 0, 0, memfd, nullptr);
+	if (!err && board_memfd >= 0)
+		err = send_request(TLD_BROKER_BOARD, 0, 0, 0, 0, 0, board_memfd, nullptr);
+	return err;
+}
+
+int Client::doorbell()
+{
+	return send_request(TLD_BROKER_DOORBELL, 0, 0, 0, 0, 0, -1, nullptr);
 }
 
 int Client::register_thread(pid_t tid, std::uint32_t page, std::uint16_t start, std::uint16_t size)
@@ -343,6 +361,7 @@ void Client::after_fork()
 	memcpy(&lock_, &fresh, sizeof(lock_));
 	close();
 	memfd_.store(-1, std::memory_order_relaxed);
+	board_.store(-1, std::memory_order_relaxed);
 }
 
 void Client::close()

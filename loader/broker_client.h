@@ -45,9 +45,14 @@ public:
 	// retrying a failed connect at most every 100 ms. Returns 0 or -errno.
 	int connect();
 
-	// Hands tldd the sealed memfd (meta page + data pages). The memfd must stay open while
-	// the Client is used: it is sent again after every reconnect. Returns 0 or -errno.
-	int hello(int memfd);
+	// Hands tldd the sealed memfd (meta page + data pages) and, if >= 0, the board
+	// (protocol.h, struct tld_broker_board). Both must stay open while the Client is used:
+	// they are sent again after every reconnect. Returns 0 or -errno.
+	int hello(int memfd, int board_memfd = -1);
+
+	// Tells tldd the board changed (send only when the board's armed word said so).
+	// Non-blocking. Returns 0 or -errno.
+	int doorbell();
 
 	// Registers thread `tid` of this process with the block at `start` in data page `page`
 	// (`size` bytes). Non-blocking; 0 means sent, not accepted. Returns 0 or -errno
@@ -100,6 +105,7 @@ private:
 	// socket onto it, so a thread still sending never writes into a recycled fd.
 	std::atomic<int> fd_{-1};
 	std::atomic<int> memfd_{-1};
+	std::atomic<int> board_{-1};
 	// (generation << 1) | broken: a failure seen on an old connection does not break the new.
 	std::atomic<std::uint64_t> state_{0};
 	std::atomic<std::uint32_t> seq_{0};

@@ -68,6 +68,13 @@ int decode_request(const void *buf, std::size_t len, int msg_flags, int nfds, Re
 		if (nfds != 0)
 			return -EBADF;
 		return 0;
+	case TLD_BROKER_BOARD:
+	case TLD_BROKER_DOORBELL:
+		if (pidfd || m.tid || m.page || m.start || m.size)
+			return -EBADMSG;
+		if (nfds != (m.hdr.type == TLD_BROKER_BOARD ? 1 : 0))
+			return -EBADF;
+		return 0;
 	case TLD_BROKER_QUERY:
 	case TLD_BROKER_SET:
 		// Control requests (tldctl): .tid is the client's getpid(), as in HELLO.
@@ -118,6 +125,21 @@ int check_page(const Request &req, std::uint64_t pages)
 	return req.page < pages ? 0 : -ERANGE;
 }
 
+int board_block(std::uint32_t block_size, std::uint32_t index, Request *out)
+{
+	if (block_size < TLD_DATA_ALIGN || block_size > TLD_PAGE_SIZE ||
+	    block_size % TLD_DATA_ALIGN)
+		return -EINVAL;
+	std::uint32_t per_page = TLD_PAGE_SIZE / block_size;
+	*out = Request{};
+	out->type = TLD_BROKER_REGISTER;
+	out->tid = 0;
+	out->page = 1 + index / per_page;
+	out->start = static_cast<std::uint16_t>((index % per_page) * block_size);
+	out->size = static_cast<std::uint16_t>(block_size);
+	return 0;
+}
+
 const char *type_name(std::uint16_t type)
 {
 	switch (type) {
@@ -133,6 +155,10 @@ const char *type_name(std::uint16_t type)
 		return "QUERY";
 	case TLD_BROKER_SET:
 		return "SET";
+	case TLD_BROKER_BOARD:
+		return "BOARD";
+	case TLD_BROKER_DOORBELL:
+		return "DOORBELL";
 	case TLD_BROKER_ERROR:
 		return "ERROR";
 	case TLD_BROKER_ACK:

@@ -23,7 +23,7 @@ struct Request {
 	bool wants_fd() const
 	{
 		return type == TLD_BROKER_HELLO || type == TLD_BROKER_SET ||
-		       (flags & TLD_BROKER_F_PIDFD);
+		       type == TLD_BROKER_BOARD || (flags & TLD_BROKER_F_PIDFD);
 	}
 };
 
@@ -48,6 +48,11 @@ int send_message(int sock, const void *msg, std::size_t len, int pass_fd, int fl
 // Checks a REGISTER's page against a memfd holding `pages` whole pages (page 0 is meta).
 // Returns 0 or -ERANGE.
 int check_page(const Request &req, std::uint64_t pages);
+
+// The block of board slot `index` (protocol.h, struct tld_broker_board) as the REGISTER that
+// would name it: page >= 1, start a multiple of 8, start + size within the page. Returns 0, or
+// -EINVAL when `block_size` (the client's word) is not a multiple of 8 between 8 and 4096.
+int board_block(std::uint32_t block_size, std::uint32_t index, Request *out);
 
 // A short name for logs ("HELLO", "REGISTER", ..., "type 42").
 const char *type_name(std::uint16_t type);

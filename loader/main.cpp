@@ -33,7 +33,7 @@ bool group_of(const std::string &name, gid_t *gid)
 
 Limits limits_of(const Options &o)
 {
-	return Limits{o.max_threads, o.max_memfd_bytes};
+	return Limits{o.max_threads, o.max_memfd_bytes, o.registration_delay_ms * 1'000'000ull};
 }
 
 int fail(const char *step, const tld::Error &e)

@@ -10,6 +10,9 @@
  *                   REGISTER   + SCM_RIGHTS(thread pidfd)   or with .tid set and no fd
  *                   UNREGISTER (.tid)
  *                   SYNC       (asks for an ACK; everything sent before it has been handled)
+ *                   BOARD      + SCM_RIGHTS(memfd)          the board: which thread owns which
+ *                                                           block (struct tld_broker_board)
+ *                   DOORBELL   the board changed; tldd scans it after its registration delay
  *   tldd -> client: ERROR      a request failed: .error = -errno, .req_type, .seq, .tid
  *                   ACK        reply to SYNC, or to any request sent with TLD_BROKER_F_ACK
  *
@@ -44,6 +47,8 @@ enum tld_broker_type {
 	TLD_BROKER_SYNC = 4,
 	TLD_BROKER_QUERY = 5,
 	TLD_BROKER_SET = 6,
+	TLD_BROKER_BOARD = 8,
+	TLD_BROKER_DOORBELL = 9,
 	TLD_BROKER_ERROR = 0x81,
 	TLD_BROKER_ACK = 0x82,
 };
@@ -106,6 +111,33 @@ struct tld_broker_report_thread {
 	__u32 reserved;
 };
 
+/*
+ * The board: a memfd (sealed with F_SEAL_SHRINK) the client shares with tldd after HELLO, so
+ * that a new thread registers with plain stores instead of a message. Slot i (a __u64) holds
+ * the tid of the thread that owns block i of the arena in its low 32 bits (0: nobody) and a
+ * generation in its high 32 bits, raised each time the slot gets a new owner, so tldd tells a
+ * new owner from one it already registered even if a tid comes back. Block i is at data page
+ * 1 + i / (4096 / block_size), offset (i % (4096 / block_size)) * block_size.
+ *
+ * Client, when a thread takes block i: store block_size (once), store slot[i] = (generation + 1,
+ * tid) in one store, raise high_water to i + 1, then exchange(armed, 0): if it was 1, send a
+ * DOORBELL. When the thread exits or frees its block: slot[i] = (generation, 0). tldd, on DOORBELL
+ * (and on BOARD), waits its registration delay, stores armed = 1 and then reads the slots: a thread
+ * that came and went in between costs the kernel nothing. Every field is the client's to scribble
+ * on: tldd checks each tid and block exactly as a REGISTER's, and scans at most the board it
+ * mapped.
+ */
+#define TLD_BROKER_BOARD_MAGIC 0x62444c54u /* "TLDb" in memory order */
+struct tld_broker_board {
+	__u32 magic;      /* TLD_BROKER_BOARD_MAGIC */
+	__u32 armed;      /* 1: tldd has scanned and wants a DOORBELL for the next change */
+	__u32 block_size; /* the arena's block size: a multiple of 8, at most 4096; 0 until known */
+	__u32 high_water; /* slots at and past this index are all 0 */
+	__u32 reserved[4];
+	/* then __u64 slots, as many as fit the memfd, from TLD_BROKER_BOARD_SLOTS on */
+};
+#define TLD_BROKER_BOARD_SLOTS 32
+
 /* SET's request, at offset 0 of the memfd sent with it. */
 #define TLD_BROKER_SET_MAX_VALUE 4000
 struct tld_broker_set {
@@ -144,6 +176,11 @@ TLD_BROKER_ASSERT(TLD_BROKER_OFF(struct tld_broker_event, dropped) == 28, "dropp
 
 TLD_BROKER_ASSERT(sizeof(struct tld_broker_report) == 48, "report header size");
 TLD_BROKER_ASSERT(sizeof(struct tld_broker_report_thread) == 16, "report entry size");
+TLD_BROKER_ASSERT(sizeof(struct tld_broker_board) == 32, "board header size");
+TLD_BROKER_ASSERT(TLD_BROKER_OFF(struct tld_broker_board, armed) == 4, "armed at 4");
+TLD_BROKER_ASSERT(TLD_BROKER_OFF(struct tld_broker_board, block_size) == 8, "block_size at 8");
+TLD_BROKER_ASSERT(TLD_BROKER_OFF(struct tld_broker_board, high_water) == 12, "high_water at 12");
+TLD_BROKER_ASSERT(sizeof(struct tld_broker_board) == TLD_BROKER_BOARD_SLOTS, "slots after it");
 TLD_BROKER_ASSERT(sizeof(struct tld_broker_set) == 80 + TLD_BROKER_SET_MAX_VALUE, "set size");
 
 #endif /* TLD_BROKER_PROTOCOL_H */

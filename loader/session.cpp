@@ -37,6 +37,8 @@ Session::~Session()
 	// mapping (docs/broker.md, "Disconnect").
 	if (map_)
 		munmap(map_, pages_ * TLD_PAGE_SIZE);
+	if (board_)
+		munmap(board_, board_bytes_);
 	LOG_I("client pid %d uid %u gone: %llu registered, %llu rejected, %zu threads tracked",
 	      peer_.tgid, peer_.uid, static_cast<unsigned long long>(registered_),
 	      static_cast<unsigned long long>(rejected_), threads_.size());
@@ -142,11 +144,18 @@ int Session::handle(const Request &req, Fd passed, pid_t *tid)
 		return register_thread(req, std::move(passed), tid);
 	case TLD_BROKER_UNREGISTER:
 		return unregister_thread(req, std::move(passed), tid);
+	case TLD_BROKER_BOARD:
+		return board(req, std::move(passed));
+	case TLD_BROKER_DOORBELL:
+		return doorbell(req);
 	case TLD_BROKER_QUERY:
 	case TLD_BROKER_SET:
 		return control_request(req, std::move(passed));
 	default:
-		return 0; // SYNC: being here is the answer
+		// SYNC: everything before it is handled once a pending board scan is done too.
+		if (scan_due_ns_ && !scan_board())
+			return -ESRCH;
+		return 0;
 	}
 }
 
@@ -226,19 +235,31 @@ int Session::register_thread(const Request &req, Fd passed, pid_t *tid)
 		reject(req, pidfd.error().negative(), *tid, pidfd.error().what);
 		return pidfd.error().negative();
 	}
+	const char *why = nullptr;
+	if (int err = register_block(req, pidfd->get(), *tid, &why)) {
+		reject(req, err, *tid, why);
+		return err;
+	}
+	return 0;
+}
+
+// Registers the block req.page/start for thread `tid`, named by `pidfd` already checked to be
+// the peer's. Shared by REGISTER and the board. Returns 0 or -errno with *why set.
+int Session::register_block(const Request &req, int pidfd, pid_t tid, const char **why)
+{
 	// The check above compared tgid numbers; the peer still existing afterwards means the
 	// number could not have been handed to another process in between.
 	if (int err = peer_alive(peer_)) {
 		fatal_ = true;
-		reject(req, err, *tid, "client process is gone (inherited connection?)");
+		*why = "client process is gone (inherited connection?)";
 		return err;
 	}
 	if (int err = grow_mapping(req.page)) {
-		reject(req, err, *tid, "page beyond the memfd");
+		*why = "page beyond the memfd";
 		return err;
 	}
-	if (!threads_.count(*tid) && threads_.size() >= ctx_.limits->max_threads && !make_room()) {
-		reject(req, -EDQUOT, *tid, "client holds --max-threads-per-client registrations");
+	if (!threads_.count(tid) && threads_.size() >= ctx_.limits->max_threads && !make_room()) {
+		*why = "client holds --max-threads-per-client registrations";
 		return -EDQUOT;
 	}
 	tld_map_value v{};
@@ -247,14 +268,13 @@ int Session::register_thread(const Request &req, Fd passed, pid_t *tid)
 	                                        static_cast<size_t>(req.page) * TLD_PAGE_SIZE);
 	v.meta = reinterpret_cast<tld_meta_u *>(base);
 	v.start = req.start;
-	int fd = pidfd->get();
-	if (int err = bpf_map_update_elem(ctx_.map_fd, &fd, &v, BPF_ANY)) {
-		reject(req, err, *tid, "bpf_map_update_elem");
+	if (int err = bpf_map_update_elem(ctx_.map_fd, &pidfd, &v, BPF_ANY)) {
+		*why = "bpf_map_update_elem";
 		return err;
 	}
-	threads_.insert(*tid);
+	threads_.insert(tid);
 	registered_++;
-	LOG_D("client pid %d: registered tid %d page %u start %u", peer_.tgid, *tid, req.page,
+	LOG_D("client pid %d: registered tid %d page %u start %u", peer_.tgid, tid, req.page,
 	      req.start);
 	return 0;
 }

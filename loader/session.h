@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <unordered_set>
+#include <vector>
 
 #include "codec.h"
 #include "fd_closer.h"
@@ -17,6 +18,9 @@ namespace tld::tldd {
 struct Limits {
 	unsigned max_threads = 4096;
 	std::uint64_t max_memfd_bytes = 16u << 20;
+	// How long a board change waits before tldd reads it: threads that live shorter are never
+	// registered and cost the kernel nothing (docs/broker.md, "The board").
+	std::uint64_t registration_delay_ns = 5'000'000;
 };
 
 class Control;
@@ -52,11 +56,21 @@ public:
 	// Sends an ERROR event that does not answer a request (e.g. too many clients).
 	static void refuse(int sock, int error);
 
+	// The board (session_board.cpp). scan_due(): CLOCK_MONOTONIC ns at which the board
+	// should be read, 0 when nothing is pending. scan_board() reads it now; false when the
+	// connection must be closed.
+	std::uint64_t scan_due() const { return scan_due_ns_; }
+	bool scan_board();
+
 private:
 	bool handle_one();
 	int handle(const broker::Request &req, Fd passed, pid_t *tid);
 	int hello(const broker::Request &req, Fd memfd);
 	int register_thread(const broker::Request &req, Fd passed, pid_t *tid);
+	int register_block(const broker::Request &req, int pidfd, pid_t tid, const char **why);
+	int board(const broker::Request &req, Fd memfd); // session_board.cpp
+	int doorbell(const broker::Request &req);
+	void schedule_scan();
 	int unregister_thread(const broker::Request &req, Fd passed, pid_t *tid);
 	int control_request(const broker::Request &req, Fd passed); // control.cpp
 	Result<Fd> thread_pidfd(const broker::Request &req, Fd passed, pid_t *tid);
@@ -68,12 +82,18 @@ private:
 	Fd sock_;
 	Peer peer_;
 	SessionContext ctx_;
-	bool same_pidns_ = false;           // the client's getpid() matched ours for it
-	Fd memfd_;                          // kept to notice when the client grows it
-	void *map_ = nullptr;               // tldd's own mapping of the memfd
-	std::uint64_t pages_ = 0;           // whole pages mapped
-	std::unordered_set<pid_t> threads_; // registered through this connection
-	std::uint32_t dropped_ = 0;         // events the client did not make room for
+	bool same_pidns_ = false;               // the client's getpid() matched ours for it
+	Fd memfd_;                              // kept to notice when the client grows it
+	void *map_ = nullptr;                   // tldd's own mapping of the memfd
+	std::uint64_t pages_ = 0;               // whole pages mapped
+	std::unordered_set<pid_t> threads_;     // registered through this connection
+	Fd board_fd_;                           // the client's board (protocol.h), if it sent one
+	void *board_ = nullptr;                 // tldd's mapping of it
+	std::uint64_t board_bytes_ = 0;         // its length
+	std::uint32_t board_slots_ = 0;         // slots in that mapping
+	std::vector<std::uint64_t> board_seen_; // per slot: the value last handled, done once
+	std::uint64_t scan_due_ns_ = 0;
+	std::uint32_t dropped_ = 0; // events the client did not make room for
 	std::uint64_t registered_ = 0, rejected_ = 0;
 	unsigned logged_ = 0;
 	bool fatal_ = false;

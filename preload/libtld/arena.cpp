@@ -161,11 +161,6 @@ Block block_at(std::uint32_t idx)
 	return b;
 }
 
-std::uint32_t index_of(const Block &b)
-{
-	return (b.page_index - 1) * g_per_page + b.start / g_block;
-}
-
 // Called with g_lock held: a quarantined block whose time is up, or a fresh one.
 int take_index(std::uint32_t *out)
 {
@@ -197,6 +192,11 @@ void enqueue(std::uint32_t idx, std::uint64_t freed_ns)
 }
 
 } // namespace
+
+std::uint32_t index_of(const Block &b)
+{
+	return (b.page_index - 1) * g_per_page + b.start / g_block;
+}
 
 int init()
 {

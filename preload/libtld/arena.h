@@ -35,6 +35,10 @@ std::size_t memfd_size();
 // Returns 0 or -errno (-ENOMEM when the arena is full).
 int alloc(Block *out);
 
+// The block's number: blocks are numbered from 0 through the data pages, page by page (the
+// board that tldd reads is indexed by it).
+std::uint32_t index_of(const Block &block);
+
 // Gives a block back. It is reused only after `quarantine_ns` (see docs/architecture.md):
 // BPF may still read and write a block until its registration is gone.
 void release(const Block &block);

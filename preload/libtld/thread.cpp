@@ -155,6 +155,9 @@ void release_exiting()
 	State &s = t_state;
 	if (!owned_by_caller(s))
 		return;
+	if (s.via_backend)
+		if (const Backend *b = g_backend.load(std::memory_order_acquire); b && b->exiting)
+			b->exiting(s.tid, s.block);
 	arena::release(s.block);
 	s = State{};
 }

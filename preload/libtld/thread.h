@@ -15,10 +15,12 @@ namespace tld::thread {
 // Every hook runs in the thread concerned and returns 0 or -errno. unregister_thread is called
 // for every thread that went through register_thread, successful or not; with `wait` it
 // returns only once the registration is gone (before exec, the block is kept); without, the
-// block is being released (tld_free()).
+// block is being released (tld_free()). exiting is called at thread exit, before the block goes
+// back to the arena, for threads that went through register_thread; it must not block.
 struct Backend {
 	int (*register_thread)(pid_t tid, const arena::Block &block);
 	int (*unregister_thread)(pid_t tid, const arena::Block &block, bool wait);
+	void (*exiting)(pid_t tid, const arena::Block &block);
 };
 
 void set_backend(const Backend *backend);

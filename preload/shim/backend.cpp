@@ -182,9 +182,10 @@ int hook_register(pid_t tid, const arena::Block &block)
 	return err;
 }
 
-int hook_unregister(pid_t tid, const arena::Block &, bool wait)
+int hook_unregister(pid_t tid, const arena::Block &block, bool wait)
 {
 	ThreadRec &rec = self_record();
+	broker_forget_block(block);
 	if (!wait) {
 		// tld_free(): the block goes back to the arena; a later tld_get_data() takes a
 		// new one, which hook_register() sets up again.
@@ -204,7 +205,13 @@ int hook_unregister(pid_t tid, const arena::Block &, bool wait)
 	return -ENOTCONN;
 }
 
-const thread::Backend g_backend = {hook_register, hook_unregister};
+void hook_exiting(pid_t, const arena::Block &block)
+{
+	// Whatever the path now: the block may be on the board from an earlier broker path.
+	broker_forget_block(block);
+}
+
+const thread::Backend g_backend = {hook_register, hook_unregister, hook_exiting};
 
 } // namespace
 

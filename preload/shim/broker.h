@@ -18,12 +18,17 @@ bool broker_connected();
 // queued to the old tldd may be lost, so every thread is registered again.
 bool broker_reconnected();
 
-// Fire-and-forget registration of thread `tid`'s block; -errno if not connected or the send
-// failed (the connection is then dropped).
+// Fire-and-forget registration of thread `tid`'s block: announced on the board (tldd registers
+// it after its delay), or sent as a REGISTER when the block is past the board. -errno if not
+// connected or a send failed (the connection is then dropped).
 int broker_register(pid_t tid, const arena::Block &block);
 
 // Removes `tid`'s registration; with `wait`, returns only once tldd has done it (or failed).
 int broker_unregister(pid_t tid, bool wait);
+
+// Takes the block off the board, so no later scan registers it: before an UNREGISTER, and at
+// thread exit (where the kernel drops the registration by itself).
+void broker_forget_block(const arena::Block &block);
 
 void broker_after_fork_child();
 

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+// The board (protocol.h, struct tld_broker_board): a client's threads announce themselves with
+// plain stores into a memfd tldd maps, and tldd registers them after a short delay. A thread
+// that lives less than the delay never costs a pidfd or a map update, which is what keeps
+// thread creation under the preload close to its cost without (docs/performance.md).
+//
+// Everything in the board is the client's to change at any moment: every word is read once,
+// atomically, and checked like a REGISTER's fields; the scan is bounded by what tldd mapped.
+#include <cerrno>
+#include <ctime>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <tld/abi.h>
+
+#include "log.h"
+#include "session.h"
+
+namespace tld::tldd {
+namespace {
+
+using broker::Request;
+
+// 1 MiB: 131,068 slots, far more blocks than --max-threads-per-client allows registered.
+constexpr std::uint64_t kMaxBoardBytes = 1u << 20;
+
+std::uint64_t now_ns()
+{
+	timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull + ts.tv_nsec;
+}
+
+template <typename T> T load(const void *p)
+{
+	return __atomic_load_n(static_cast<const T *>(p), __ATOMIC_ACQUIRE);
+}
+
+} // namespace
+
+int Session::board(const Request &req, Fd memfd)
+{
+	if (!memfd_) {
+		reject(req, -ENOTCONN, 0, "BOARD before a successful HELLO");
+		return -ENOTCONN;
+	}
+	if (board_) {
+		reject(req, -EALREADY, 0, "second BOARD on one connection");
+		return -EALREADY;
+	}
+	// Without F_SEAL_SHRINK the client could truncate the board under tldd's reads (SIGBUS).
+	int seals = fcntl(memfd.get(), F_GET_SEALS);
+	struct stat st;
+	if (seals < 0 || fstat(memfd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+		reject(req, -EBADF, 0, "BOARD fd is not a memfd");
+		return -EBADF;
+	}
+	if (!(seals & F_SEAL_SHRINK)) {
+		reject(req, -EINVAL, 0, "board memfd is not sealed with F_SEAL_SHRINK");
+		return -EINVAL;
+	}
+	std::uint64_t size = static_cast<std::uint64_t>(st.st_size);
+	if (size < TLD_PAGE_SIZE) {
+		reject(req, -EINVAL, 0, "board smaller than a page");
+		return -EINVAL;
+	}
+	if (size > kMaxBoardBytes)
+		size = kMaxBoardBytes; // slots past what tldd maps are simply never read
+	size -= size % TLD_PAGE_SIZE;
+	// tldd writes `armed`: a write-sealed board fails here.
+	void *m = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd.get(), 0);
+	if (m == MAP_FAILED) {
+		int err = errno == EPERM ? -EACCES : -errno;
+		reject(req, err, 0, "cannot map the board read-write");
+		return err;
+	}
+	if (load<std::uint32_t>(m) != TLD_BROKER_BOARD_MAGIC) {
+		munmap(m, size);
+		reject(req, -EINVAL, 0, "board without its magic");
+		return -EINVAL;
+	}
+	board_ = m;
+	board_bytes_ = size;
+	board_slots_ =
+	        static_cast<std::uint32_t>((size - TLD_BROKER_BOARD_SLOTS) / sizeof(std::uint64_t));
+	board_fd_ = std::move(memfd);
+	board_seen_.assign(board_slots_, 0);
+	// A client that reconnects (tldd restarted) already has threads on its board.
+	schedule_scan();
+	return 0;
+}
+
+int Session::doorbell(const Request &req)
+{
+	if (!board_) {
+		reject(req, -ENOTCONN, 0, "DOORBELL before a successful BOARD");
+		return -ENOTCONN;
+	}
+	schedule_scan();
+	return 0;
+}
+
+void Session::schedule_scan()
+{
+	// A pending scan covers later changes too: it re-arms the doorbell only when it runs.
+	if (!scan_due_ns_)
+		scan_due_ns_ = now_ns() + ctx_.limits->registration_delay_ns;
+}
+
+bool Session::scan_board()
+{
+	scan_due_ns_ = 0;
+	if (!board_ || fatal_)
+		return !fatal_;
+	auto *hdr = static_cast<tld_broker_board *>(board_);
+	// Armed before reading: a slot stored after this read will ring again (protocol.h).
+	__atomic_store_n(&hdr->armed, 1u, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	std::uint32_t end = load<std::uint32_t>(&hdr->high_water);
+	if (end > board_slots_)
+		end = board_slots_;
+	const char *slots = static_cast<const char *>(board_) + TLD_BROKER_BOARD_SLOTS;
+	std::uint32_t block_size = 0;
+	for (std::uint32_t i = 0; i < end && !fatal_; i++) {
+		std::uint64_t slot = load<std::uint64_t>(slots + std::size_t(i) * sizeof(slot));
+		if (slot == board_seen_[i])
+			continue;
+		board_seen_[i] = slot;
+		auto tid = static_cast<pid_t>(static_cast<std::uint32_t>(slot));
+		if (tid <= 0)
+			continue; // the block was given back: the thread exited or freed it
+		// Read after a non-empty slot, which the client stores after the block size.
+		if (!block_size)
+			block_size = load<std::uint32_t>(&hdr->block_size);
+		Request req;
+		req.type = TLD_BROKER_DOORBELL; // what a rejection below answers, for the client
+		req.tid = tid;
+		Request where;
+		if (broker::board_block(block_size, i, &where) != 0) {
+			reject(req, -EINVAL, tid,
+			       "board block size is not a multiple of 8 up to 4096");
+			break;
+		}
+		if (!same_pidns_) {
+			reject(req, -EXDEV, tid, "board from another pid namespace (send pidfds)");
+			break;
+		}
+		auto pidfd = open_thread(tid, peer_.tgid);
+		if (!pidfd) {
+			// Gone before its delay was up: exactly the thread the board spares the
+			// kernel.
+			if (pidfd.error().code != ESRCH)
+				reject(req, pidfd.error().negative(), tid, pidfd.error().what);
+			continue;
+		}
+		const char *why = nullptr;
+		if (int err = register_block(where, pidfd->get(), tid, &why))
+			reject(req, err, tid, why);
+	}
+	return !fatal_;
+}
+
+} // namespace tld::tldd
