@@ -5,7 +5,7 @@
  * sched_wakeup_new read one key of each task through tld.bpf.h, where a scheduler's
  * ops.running and ops.runnable would, and aggregate per value of that key (a class):
  *
- *   runs     switches in
+ *   runs     slices, counted when they end (a switch out), with their CPU time and wait
  *   cpu_ns   CPU time of the slices that started with that value: the task's
  *            se.sum_exec_runtime at switch out minus at switch in, the kernel's own count
  *            (what /proc/PID/task/TID/schedstat shows), so top and the kernel agree
@@ -227,12 +227,14 @@ int BPF_PROG(tldctl_top_switch, bool preempt, struct task_struct *prev, struct t
 		return 0;
 
 	/* prev: its slice goes to the class it had when it switched in. update_curr() ran
-	 * before this tracepoint, so sum_exec_runtime includes the slice. */
+	 * before this tracepoint, so sum_exec_runtime includes the slice. Everything about the
+	 * slice is counted here, so the switch in touches no statistics. */
 	if (c->on && c->pid == prev->pid) {
 		__u64 exec = prev->se.sum_exec_runtime, delay = prev->sched_info.run_delay;
 
 		s = stats_of(&c->key);
 		if (s) {
+			s->runs++;
 			if (exec > c->exec_in)
 				s->cpu_ns += exec - c->exec_in;
 			/* 0: the task was not stamped as queued (a zero wait has no meaning). */
@@ -248,9 +250,6 @@ int BPF_PROG(tldctl_top_switch, bool preempt, struct task_struct *prev, struct t
 	c->pid = next->pid;
 	c->exec_in = next->se.sum_exec_runtime;
 	c->delay_in = next->sched_info.run_delay;
-	s = stats_of(&c->key);
-	if (s)
-		s->runs++;
 	return 0;
 }
 
