@@ -5,7 +5,7 @@
  * sched_wakeup_new read one key of each task through tld.bpf.h, where a scheduler's
  * ops.running and ops.runnable would, and aggregate per value of that key (a class):
  *
- *   runs     switches in
+ *   runs     slices, counted when they end (a switch out), with their CPU time and wait
  *   cpu_ns   CPU time of the slices that started with that value: the task's
  *            se.sum_exec_runtime at switch out minus at switch in, the kernel's own count
  *            (what /proc/PID/task/TID/schedstat shows), so top and the kernel agree
@@ -19,8 +19,10 @@
  * and the slice (with the wait before it) is accounted to that class when the task switches
  * out. Small hint values count in a per-CPU array, others in a per-CPU hash (tldctl/top.h). Reading
  * the kernel's own counters instead of bpf_ktime_get_ns() keeps clock reads off the switch path
- * entirely (one costs over 100 ns on some virtual machines). A task without task local data costs
- * two task storage lookups per switch and one per wakeup. Needs CONFIG_SCHED_INFO (on wherever
+ * entirely (one costs over 100 ns on some virtual machines). Task storage lookups are the other
+ * cost that counts (docs/performance.md): a switch or wakeup does one, tld_data_map's for the
+ * task switching in or woken; the slice being switched out is found in a per-CPU slot and the
+ * offset cache in a per-CPU array, both inlined lookups. Needs CONFIG_SCHED_INFO (on wherever
  * delay accounting or schedstats are).
  *
  * Set by the loader before load (.rodata): hint_size (1, 2, 4 or 8: the verifier must know it
@@ -50,23 +52,42 @@ const volatile bool count_unhinted; /* also account tasks without the key, as on
 /* Events lost because the class table was full. */
 __u64 dropped;
 
-/* top's per-task context, created for tasks with task local data; a sched_ext scheduler's
- * task context plays this part, and carries the tld offset cache the same way. */
-struct top_task {
-	struct tld_keys keys; /* tld.bpf.h's offset cache for this task */
-	__u64 exec_in;        /* se.sum_exec_runtime at switch in */
-	__u64 delay_in;       /* sched_info.run_delay at switch in, before this wait was added */
-	struct tldctl_top_key key; /* the class of the slice running now */
-	__u32 on_cpu; /* 1: switched in while top watched; exec_in, delay_in and key are valid */
-	__u32 pad;
+/*
+ * tld.bpf.h's offset cache, per CPU and indexed by pid. A scheduler keeps it in the per-task
+ * context it looks up anyway; top has no other use for one, and a task storage lookup costs
+ * more than the rest of a hinted switch. The cache's tags make a slot shared by two pids miss
+ * (and look the key up by name again), never return the other task's offset; per CPU, no two
+ * writers race on a slot (the scheduler tracepoints run with interrupts off).
+ */
+#define TOP_CACHE_SLOTS 1024
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TOP_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct tld_keys);
+} top_key_cache SEC(".maps");
+
+/*
+ * The slice running on this CPU, written when its task switches in: the task the next
+ * sched_switch here takes off the CPU is the one that switched in last, so the switch out
+ * needs no per-task lookup. The pid guards against a switch top did not see (attached in
+ * between, or the program skipped because another ran on this CPU).
+ */
+struct top_cpu {
+	__u64 exec_in;             /* se.sum_exec_runtime at switch in */
+	__u64 delay_in;            /* sched_info.run_delay at switch in, before this wait */
+	struct tldctl_top_key key; /* the class of the slice */
+	__s32 pid;                 /* the task running it */
+	__u32 on;                  /* 1: a slice top accounts; the fields above are valid */
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct top_task);
-} top_task_map SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct top_cpu);
+} top_cpu_map SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -85,31 +106,33 @@ struct {
 static const struct tldctl_top_stats zero_stats;
 
 /*
- * Which class @t belongs to now, and its context (NULL for an unhinted task). The first lookup
- * is tld_data_map's, so a task without task local data costs one lookup and gets no context;
- * a registered one gets a context whose tld_keys is the offset cache (tld_object_init_cache()
- * saves tld_key_map's lookup: the context is looked up anyway).
+ * Which class @t belongs to now: tld_data_map is the only task storage lookup, and its value
+ * serves the read (tld_object_init_value()) with the offset cache in top_key_cache.
  * Return: false if @t is not accounted at all.
  */
-static __always_inline bool class_of(struct task_struct *t, struct tldctl_top_key *key,
-                                     struct top_task **ctx)
+static __always_inline bool class_of(struct task_struct *t, struct tldctl_top_key *key)
 {
+	struct tld_map_value *v;
+	struct tld_keys *cache;
 	struct tld_object obj;
-	struct top_task *tt;
+	__u32 slot;
 	void *p;
 
-	*ctx = NULL;
 	if (filter_tgid && t->tgid != filter_tgid)
 		return false;
 	key->value = 0;
 	key->hinted = 0;
 	key->pad = 0;
-	if (!bpf_task_storage_get(&tld_data_map, t, 0, 0))
+	/* The idle tasks (pid 0 on every CPU) cannot have a pidfd, so no task local data. */
+	if (!t->pid)
 		return count_unhinted;
-	tt = bpf_task_storage_get(&top_task_map, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!tt || tld_object_init_cache(t, &obj, &tt->keys))
+	v = bpf_task_storage_get(&tld_data_map, t, 0, 0);
+	if (!v)
 		return count_unhinted;
-	*ctx = tt;
+	slot = t->pid & (TOP_CACHE_SLOTS - 1);
+	cache = bpf_map_lookup_elem(&top_key_cache, &slot);
+	if (!cache || tld_object_init_value(&obj, v, cache))
+		return count_unhinted;
 	p = __tld_get_data(&obj, __builtin_offsetof(struct tld_keys, hint),
 	                   (const union tld_name *)&hint_name, hint_len, hint_size);
 	if (!p)
@@ -196,40 +219,37 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(tldctl_top_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	struct tldctl_top_stats *s;
-	struct tldctl_top_key key;
-	struct top_task *tt;
+	struct top_cpu *c;
+	__u32 zero = 0;
+
+	c = bpf_map_lookup_elem(&top_cpu_map, &zero);
+	if (!c)
+		return 0;
 
 	/* prev: its slice goes to the class it had when it switched in. update_curr() ran
-	 * before this tracepoint, so sum_exec_runtime includes the slice. */
-	tt = bpf_task_storage_get(&top_task_map, prev, 0, 0);
-	if (tt && tt->on_cpu) {
+	 * before this tracepoint, so sum_exec_runtime includes the slice. Everything about the
+	 * slice is counted here, so the switch in touches no statistics. */
+	if (c->on && c->pid == prev->pid) {
 		__u64 exec = prev->se.sum_exec_runtime, delay = prev->sched_info.run_delay;
 
-		tt->on_cpu = 0;
-		s = stats_of(&tt->key);
+		s = stats_of(&c->key);
 		if (s) {
-			if (exec > tt->exec_in)
-				s->cpu_ns += exec - tt->exec_in;
+			s->runs++;
+			if (exec > c->exec_in)
+				s->cpu_ns += exec - c->exec_in;
 			/* 0: the task was not stamped as queued (a zero wait has no meaning). */
-			if (delay > tt->delay_in)
-				account_wait(s, delay - tt->delay_in);
+			if (delay > c->delay_in)
+				account_wait(s, delay - c->delay_in);
 		}
 	}
 
 	/* next: read its hint as a scheduler picking it would. */
-	if (!class_of(next, &key, &tt))
+	c->on = class_of(next, &c->key);
+	if (!c->on)
 		return 0;
-	if (!tt) /* unhinted, counted with --all: a context of its own for the accounting */
-		tt = bpf_task_storage_get(&top_task_map, next, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!tt)
-		return 0;
-	tt->exec_in = next->se.sum_exec_runtime;
-	tt->delay_in = next->sched_info.run_delay;
-	tt->key = key;
-	tt->on_cpu = 1;
-	s = stats_of(&key);
-	if (s)
-		s->runs++;
+	c->pid = next->pid;
+	c->exec_in = next->se.sum_exec_runtime;
+	c->delay_in = next->sched_info.run_delay;
 	return 0;
 }
 
@@ -237,9 +257,8 @@ static __always_inline int on_wakeup(struct task_struct *p)
 {
 	struct tldctl_top_stats *s;
 	struct tldctl_top_key key;
-	struct top_task *tt;
 
-	if (!class_of(p, &key, &tt))
+	if (!class_of(p, &key))
 		return 0;
 	s = stats_of(&key);
 	if (s)

@@ -186,7 +186,7 @@ int cmd_top(Context &ctx, const Args &args)
 	        "tldctl top [--key] KEY [--pid PID] [--all] [--duration S] [--json]",
 	        "Attaches to sched_switch, sched_wakeup and sched_wakeup_new (tp_btf) and reads\n"
 	        "KEY of each task with tld.bpf.h where a sched_ext scheduler would. Per value of\n"
-	        "KEY: CPU time, switches in, and the wait from becoming runnable (a wakeup or a\n"
+	        "KEY: CPU time, slices run, and the wait from becoming runnable (a wakeup or a\n"
 	        "preemption) to running, p50 and p99. A table every interval, or with --json one\n"
 	        "JSON object per line: {\"type\":\"start\"} once attached, {\"type\":\"interval\"} "
 	        "each\n"

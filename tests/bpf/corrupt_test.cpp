@@ -99,6 +99,7 @@ protected:
 		ASSERT_EQ(reg_->update(meta_, data_, start), 0);
 		ASSERT_EQ(reg_->clear_cache(obj_->key_map_fd()), 0);
 		ASSERT_EQ(reg_->clear_cache(obj_->consumer_map_fd()), 0);
+		ASSERT_EQ(reg_->clear_cache(obj_->consumer_value_map_fd()), 0);
 	}
 
 	void run(tld_test_ctx *named, tld_test_ctx *generic)
@@ -153,6 +154,16 @@ protected:
 		check_one(cached.int2, snap, "k_int2", kIntSize, exact, via);
 		check_one(cached.blob, snap, "k_blob", TLD_TEST_BLOB_SIZE, exact, via);
 		check_one(cached.longest, snap, TLD_TEST_LONG_NAME, 8, exact, via);
+
+		// And through tld_object_init_value(), tld_data_map looked up by the program.
+		tld_test_ctx value;
+		ASSERT_EQ(obj_->read_named_value(&value), 0);
+		ASSERT_EQ(value.init_err, 0);
+		const std::string via_value = what + " (map value passed in)";
+		check_one(value.int1, snap, "k_int1", kIntSize, exact, via_value);
+		check_one(value.int2, snap, "k_int2", kIntSize, exact, via_value);
+		check_one(value.blob, snap, "k_blob", TLD_TEST_BLOB_SIZE, exact, via_value);
+		check_one(value.longest, snap, TLD_TEST_LONG_NAME, 8, exact, via_value);
 		for (unsigned i = 0; i < TLD_TEST_GENERIC_KEYS; i++)
 			check_one(generic.keys[i], snap, generic_name(i), TLD_TEST_GENERIC_SIZE,
 			          exact, what);

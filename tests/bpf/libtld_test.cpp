@@ -131,6 +131,11 @@ TEST_P(LibtldBpf, ThirtyTwoThreadsSeeTheirOwnValues)
 			if (obj.read_named_cache(&cached) || cached.init_err ||
 			    std::memcmp(&cached.int1, &ctx.int1, 3 * sizeof(ctx.int1)))
 				fail.add("thread ", t, " v", version, ": read_named_cache differs");
+			// And so does tld_object_init_value() with the program's own lookup.
+			tld_test_ctx value;
+			if (obj.read_named_value(&value) || value.init_err ||
+			    std::memcmp(&value.int1, &ctx.int1, 3 * sizeof(ctx.int1)))
+				fail.add("thread ", t, " v", version, ": read_named_value differs");
 		};
 
 		std::vector<std::thread> threads;

@@ -35,6 +35,9 @@ TEST_P(LoadTest, LoadsAndReportsUnregisteredThread)
 	EXPECT_FALSE(ctx.int1.found);
 	ASSERT_EQ(obj->read_named_cache(&ctx), 0) << take_libbpf_log();
 	EXPECT_EQ(ctx.init_err, -ENOENT);
+	ASSERT_EQ(obj->read_named_value(&ctx), 0) << take_libbpf_log();
+	EXPECT_EQ(ctx.init_err, -ENOENT); // a NULL map value
+	EXPECT_FALSE(ctx.int1.found);
 }
 
 // A consumer declares tld_data_map exactly like tldd's object, so bpf_map__reuse_fd() accepts
@@ -72,6 +75,14 @@ TEST_P(LoadTest, ReusesPinnedDataMap)
 
 	tld_test_ctx ctx;
 	ASSERT_EQ(obj->read_named(&ctx), 0);
+	ASSERT_EQ(ctx.init_err, 0);
+	ASSERT_TRUE(ctx.int1.found);
+	EXPECT_EQ(ctx.int1.off, 64u);
+	EXPECT_EQ(static_cast<int>(ctx.int1.value[0]), value);
+	EXPECT_FALSE(ctx.int2.found);
+
+	// The same through tld_object_init_value(), with the pinned map's value passed in.
+	ASSERT_EQ(obj->read_named_value(&ctx), 0);
 	ASSERT_EQ(ctx.init_err, 0);
 	ASSERT_TRUE(ctx.int1.found);
 	EXPECT_EQ(ctx.int1.off, 64u);

@@ -119,6 +119,11 @@ int TestObject::consumer_map_fd() const
 	return bpf_object__find_map_fd_by_name(obj_.get(), "consumer_ctx");
 }
 
+int TestObject::consumer_value_map_fd() const
+{
+	return bpf_object__find_map_fd_by_name(obj_.get(), "consumer_value_ctx");
+}
+
 namespace {
 
 int run(int prog_fd, tld_test_ctx *ctx)
@@ -140,6 +145,12 @@ int TestObject::read_named_cache(tld_test_ctx *ctx) const
 {
 	*ctx = {};
 	return run(prog_fd("read_named_cache"), ctx);
+}
+
+int TestObject::read_named_value(tld_test_ctx *ctx) const
+{
+	*ctx = {};
+	return run(prog_fd("read_named_value"), ctx);
 }
 
 int TestObject::read_generic(tld_test_ctx *ctx) const

@@ -45,11 +45,16 @@ public:
 	int key_map_fd() const;
 	// The test's own task storage holding a struct tld_keys (tld_object_init_cache()).
 	int consumer_map_fd() const;
+	// The same for tld_object_init_value() (read_named_value).
+	int consumer_value_map_fd() const;
 
 	// Runs read_named in the calling thread. Returns 0 or -errno of BPF_PROG_TEST_RUN.
 	int read_named(tld_test_ctx *ctx) const;
 	// Runs read_named_cache: the same reads with the cache in consumer_ctx.
 	int read_named_cache(tld_test_ctx *ctx) const;
+	// Runs read_named_value: tld_data_map looked up by the program, then
+	// tld_object_init_value() with the cache in consumer_value_ctx.
+	int read_named_value(tld_test_ctx *ctx) const;
 	// Runs the three read_generic programs in the calling thread.
 	int read_generic(tld_test_ctx *ctx) const;
 

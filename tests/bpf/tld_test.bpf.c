@@ -106,6 +106,40 @@ int read_named_cache(struct tld_test_ctx *ctx)
 	return 0;
 }
 
+/* A second consumer context, so that read_named_value fills a cache of its own. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct consumer_task_ctx);
+} consumer_value_ctx SEC(".maps");
+
+/*
+ * The named keys with tld_data_map looked up first, then the consumer's context
+ * (tld_object_init_value()), as a program does that filters unregistered tasks.
+ */
+SEC("syscall")
+int read_named_value(struct tld_test_ctx *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct consumer_task_ctx *tctx;
+	struct tld_map_value *value;
+	struct tld_object obj;
+
+	ctx->tid = task->pid;
+	value = bpf_task_storage_get(&tld_data_map, task, 0, 0);
+	tctx = bpf_task_storage_get(&consumer_value_ctx, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!tctx) {
+		ctx->init_err = -ENOMEM;
+		return 0;
+	}
+	ctx->init_err = tld_object_init_value(&obj, value, &tctx->keys);
+	if (ctx->init_err)
+		return 0;
+	read_named_keys(ctx, &obj);
+	return 0;
+}
+
 #define TLD_TEST_READ(n)                                                                           \
 	record(&ctx->keys[1##n - 100], tld_get_data(&obj, k##n, "k" #n, TLD_TEST_GENERIC_SIZE),    \
 	       &obj, TLD_TEST_GENERIC_SIZE);

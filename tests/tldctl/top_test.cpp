@@ -66,6 +66,9 @@ TEST_F(TldctlTest, TopAttributesCpuTimeToBothClassesAsTheKernelDoes)
 		EXPECT_EQ(c.get<std::string>("hinted"), "true") << total;
 		cpu[c.get<std::string>("value")] += c.get<uint64_t>("cpu_ns");
 		EXPECT_GT(c.get<uint64_t>("runs"), 0u) << total;
+		// Every thread waited at least once, woken by go(): latency samples exist.
+		EXPECT_GT(c.get<uint64_t>("waits"), 0u) << total;
+		EXPECT_GE(c.get<uint64_t>("wait_p99_ns"), c.get<uint64_t>("wait_p50_ns")) << total;
 	}
 	ASSERT_EQ(cpu.size(), 2u) << total;
 	EXPECT_GT(cpu["0"], 0u) << total;

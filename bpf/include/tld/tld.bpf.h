@@ -130,6 +130,30 @@ static __always_inline int tld_object_init(struct task_struct *task, struct tld_
 }
 
 /**
+ * tld_object_init_value() - tld_object_init_cache() with tld_data_map already looked up.
+ * @obj: filled in on success; pass it to tld_get_data().
+ * @value: the task's tld_data_map value as bpf_task_storage_get(&tld_data_map, task, 0, 0)
+ *	returned it, NULL included.
+ * @keys: the offset cache, as for tld_object_init_cache(), of the same task.
+ *
+ * For a program that looks tld_data_map up first anyway, to tell registered tasks from the
+ * rest before it creates a context of its own: that lookup then serves the read too, and a
+ * hint read costs no task storage lookup beyond the program's own (docs/performance.md).
+ * Nothing is trusted that other paths do not trust: @value is kernel memory, the verifier
+ * only lets its uptrs be followed if it is a task storage value, and tld_get_data() checks
+ * the user pages behind them on every call.
+ *
+ * Return: 0; -ENOENT if @value is NULL.
+ */
+static __always_inline int tld_object_init_value(struct tld_object *obj,
+                                                 struct tld_map_value *value, struct tld_keys *keys)
+{
+	obj->key_map = keys;
+	obj->data_map = value;
+	return value ? 0 : -ENOENT;
+}
+
+/**
  * tld_object_init_cache() - tld_object_init() with the offset cache in the caller's storage.
  * @task: the task whose data to read.
  * @obj: filled in on success; pass it to tld_get_data().
@@ -146,9 +170,7 @@ static __always_inline int tld_object_init(struct task_struct *task, struct tld_
 static __always_inline int tld_object_init_cache(struct task_struct *task, struct tld_object *obj,
                                                  struct tld_keys *keys)
 {
-	obj->key_map = keys;
-	obj->data_map = bpf_task_storage_get(&tld_data_map, task, 0, 0);
-	return obj->data_map ? 0 : -ENOENT;
+	return tld_object_init_value(obj, bpf_task_storage_get(&tld_data_map, task, 0, 0), keys);
 }
 
 /**

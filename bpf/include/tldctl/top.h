@@ -29,9 +29,9 @@ struct tldctl_top_key {
 
 struct tldctl_top_stats {
 	__u64 cpu_ns;  /* time on CPU, accounted when the task switches out */
-	__u64 runs;    /* switches in */
+	__u64 runs;    /* slices on CPU, counted at their switch out */
 	__u64 wakeups; /* sched_wakeup and sched_wakeup_new */
-	__u64 waits;   /* switches in after waiting on a runqueue: latency samples */
+	__u64 waits;   /* slices after waiting on a runqueue: latency samples */
 	__u64 wait_ns; /* their sum */
 	__u64 hist[TLDCTL_TOP_HIST_SLOTS];
 };
