@@ -144,6 +144,7 @@ int Session::handle(const Request &req, Fd passed, pid_t *tid)
 		return unregister_thread(req, std::move(passed), tid);
 	case TLD_BROKER_QUERY:
 	case TLD_BROKER_SET:
+	case TLD_BROKER_DUMP:
 		return control_request(req, std::move(passed));
 	default:
 		return 0; // SYNC: being here is the answer
