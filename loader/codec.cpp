@@ -85,6 +85,20 @@ int decode_request(const void *buf, std::size_t len, int msg_flags, int nfds, Re
 		if (m.tid <= 0)
 			return -EINVAL;
 		return 0;
+	case TLD_BROKER_DUMP: {
+		// The same 32 bytes, read as what they are for DUMP: its pid is where page is.
+		tld_broker_dump_req d;
+		memcpy(&d, buf, sizeof(d));
+		out->page = 0;
+		out->target = d.pid;
+		if (pidfd || d.reserved[0] || d.reserved[1])
+			return -EBADMSG;
+		if (nfds != 0)
+			return -EBADF;
+		if (d.tid <= 0 || d.pid < 0)
+			return -EINVAL;
+		return 0;
+	}
 	default:
 		return -EBADMSG;
 	}
@@ -159,6 +173,8 @@ const char *type_name(std::uint16_t type)
 		return "BOARD";
 	case TLD_BROKER_DOORBELL:
 		return "DOORBELL";
+	case TLD_BROKER_DUMP:
+		return "DUMP";
 	case TLD_BROKER_ERROR:
 		return "ERROR";
 	case TLD_BROKER_ACK:

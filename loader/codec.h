@@ -19,6 +19,7 @@ struct Request {
 	std::uint32_t page = 0;
 	std::uint16_t start = 0;
 	std::uint16_t size = 0;
+	std::int32_t target = 0; // DUMP: the process to read (tld_broker_dump_req.pid), 0 for all
 
 	bool wants_fd() const
 	{
@@ -33,7 +34,7 @@ struct Request {
 //   -EPROTONOSUPPORT  another protocol version (fatal)
 //   -EBADMSG          unknown type or flag, a reserved field set (fatal)
 //   -EBADF            an fd missing or one too many for the type
-//   -EINVAL           a field out of range (tid, page, start, size)
+//   -EINVAL           a field out of range (tid, page, start, size, DUMP's pid)
 // On -EBADF and -EINVAL *out is still filled so the reply can echo seq and type.
 int decode_request(const void *buf, std::size_t len, int msg_flags, int nfds, Request *out);
 

@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <map>
+#include <string_view>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -16,10 +18,45 @@
 #include "log.h"
 #include "pidfd_compat.h"
 #include "session.h"
+#include "tldctl/dump.h"
 #include "tldctl/owner.h"
 #include "tldctl/setter.h"
 
 namespace tld::tldd {
+
+namespace {
+
+// A memfd holding @parts one after the other, sealed: the reader maps or reads a file that can
+// no longer change under it.
+Result<Fd> sealed_memfd(const char *name, std::initializer_list<std::string_view> parts)
+{
+	Fd mfd(memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING));
+	if (!mfd)
+		return error_from_errno("memfd_create", errno);
+	off_t off = 0;
+	for (std::string_view part : parts) {
+		while (!part.empty()) {
+			ssize_t n = pwrite(mfd.get(), part.data(), part.size(), off);
+			if (n <= 0)
+				return error_from_errno("writing a memfd", n < 0 ? errno : EIO);
+			part.remove_prefix(size_t(n));
+			off += n;
+		}
+	}
+	if (fcntl(mfd.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL))
+		return error_from_errno("sealing a memfd", errno);
+	return mfd;
+}
+
+// Whether @peer may read the hints of the process @pidfd names, now: root, or its owner (the
+// SET rule). False once the process is gone.
+bool may_read(const Peer &peer, int pidfd)
+{
+	auto owner = ctl::process_owner(pidfd);
+	return owner && ctl::may_change(peer.uid, *owner);
+}
+
+} // namespace
 
 Control::Control(int map_fd, const Limits *limits, const unsigned *max_clients,
                  const Sessions *sessions)
@@ -51,18 +88,10 @@ Result<Fd> Control::query(const Peer &peer)
 			threads.push_back({s->peer().tgid, tid, s->peer().uid, 0});
 	}
 	rep.nthreads = static_cast<__u32>(threads.size());
-
-	Fd mfd(memfd_create("tldd-report", MFD_CLOEXEC | MFD_ALLOW_SEALING));
-	if (!mfd)
-		return error_from_errno("memfd_create", errno);
-	size_t len = threads.size() * sizeof(threads[0]);
-	if (pwrite(mfd.get(), &rep, sizeof(rep), 0) != sizeof(rep) ||
-	    (len && pwrite(mfd.get(), threads.data(), len, sizeof(rep)) != ssize_t(len)))
-		return error_from_errno("writing the report", errno);
-	// The reader maps or reads a file that can no longer change under it.
-	if (fcntl(mfd.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL))
-		return error_from_errno("sealing the report", errno);
-	return mfd;
+	return sealed_memfd("tldd-report",
+	                    {std::string_view(reinterpret_cast<const char *>(&rep), sizeof(rep)),
+	                     std::string_view(reinterpret_cast<const char *>(threads.data()),
+	                                      threads.size() * sizeof(threads[0]))});
 }
 
 int Control::set(const Peer &peer, int payload, std::string *why)
@@ -145,7 +174,95 @@ int Control::set(const Peer &peer, int payload, std::string *why)
 	return written;
 }
 
-// A control request on a session: answered always, with the report's fd for QUERY.
+int Control::dump(const Peer &peer, pid_t pid, Fd *out, std::string *why)
+{
+	// 1. The dump iterator, loaded once. A task iterator is a tracing program: besides
+	// CAP_BPF it needs CAP_PERFMON (tests/tldctl/caps_test.cpp).
+	if (!dumper_) {
+		auto d = ctl::Dumper::load(map_fd_);
+		if (!d) {
+			*why = "cannot load the dump program: " + d.error().message();
+			return -EOPNOTSUPP;
+		}
+		dumper_ = std::make_unique<ctl::Dumper>(std::move(d.value()));
+	}
+
+	// 2. The processes whose records the peer gets, each held as a pidfd taken before the
+	// read. One that is still alive and readable after the read had that pid throughout, so
+	// a record with that pid is its own, never a recycled pid's earlier owner's.
+	const bool everyone = peer.uid == 0 && pid == 0;
+	std::map<pid_t, Fd> readable;
+	if (pid) {
+		Fd proc(sys::pidfd_open(pid, 0));
+		if (!proc || !ctl::process_owner(proc.get())) {
+			*why = "no such process";
+			return -ESRCH;
+		}
+		if (!may_read(peer, proc.get())) {
+			*why = "not the owner of pid " + std::to_string(pid);
+			return -EPERM;
+		}
+		readable.emplace(pid, std::move(proc));
+	} else if (!everyone) {
+		// Which processes have entries at all: a first read, only for their pids.
+		auto first = dumper_->read_raw();
+		auto records = first ? ctl::split_dump(*first)
+		                     : Result<std::vector<ctl::RawRecord>>(first.error());
+		if (!records) {
+			*why = records.error().message();
+			return records.error().negative();
+		}
+		for (const auto &r : *records) {
+			if (readable.count(r.pid))
+				continue;
+			Fd proc(sys::pidfd_open(r.pid, 0));
+			if (proc && may_read(peer, proc.get()))
+				readable.emplace(r.pid, std::move(proc));
+		}
+	}
+
+	// 3. The read that counts.
+	auto bytes = dumper_->read_raw(ctl::TaskFilter{0, pid});
+	if (!bytes) {
+		int err = bytes.error().code;
+		*why = pid && (err == ENOENT || err == ESRCH) ? "process exited"
+		                                              : bytes.error().message();
+		return pid && (err == ENOENT || err == ESRCH) ? -ESRCH : -err;
+	}
+	auto records = ctl::split_dump(*bytes);
+	if (!records) {
+		*why = records.error().message();
+		return -EIO;
+	}
+
+	// 4. Only records of processes that are still there and still readable.
+	for (auto it = readable.begin(); it != readable.end();)
+		it = may_read(peer, it->second.get()) ? std::next(it) : readable.erase(it);
+	if (pid && !readable.count(pid)) {
+		*why = "process exited or changed its owner";
+		return -ESRCH;
+	}
+	std::string kept;
+	int n = 0;
+	for (const auto &r : *records) {
+		if (!everyone && !readable.count(r.pid))
+			continue;
+		kept.append(r.bytes);
+		n++;
+	}
+	auto mfd = sealed_memfd("tldd-dump", {kept});
+	if (!mfd) {
+		*why = mfd.error().message();
+		return mfd.error().negative();
+	}
+	*out = std::move(mfd.value());
+	std::string what = pid ? "pid " + std::to_string(pid) : "every readable process";
+	LOG_D("client pid %d uid %u: dump of %s (%d thread%s)", peer.tgid, peer.uid, what.c_str(),
+	      n, n == 1 ? "" : "s");
+	return n;
+}
+
+// A control request on a session: answered always, with the report's or the records' fd.
 int Session::control_request(const broker::Request &req, Fd passed)
 {
 	if (memfd_) {
@@ -171,14 +288,26 @@ int Session::control_request(const broker::Request &req, Fd passed)
 		reply(req, TLD_BROKER_ACK, 0, n);
 		return 0;
 	}
-	auto report = ctx_.control->query(peer_);
-	if (!report) {
-		reject(req, report.error().negative(), 0, report.error().what);
-		return report.error().negative();
+	Fd answer;
+	int n = 0;
+	if (req.type == TLD_BROKER_DUMP) {
+		std::string why;
+		n = ctx_.control->dump(peer_, req.target, &answer, &why);
+		if (n < 0) {
+			reject(req, n, 0, why.c_str());
+			return n;
+		}
+	} else {
+		auto report = ctx_.control->query(peer_);
+		if (!report) {
+			reject(req, report.error().negative(), 0, report.error().what);
+			return report.error().negative();
+		}
+		answer = std::move(report.value());
 	}
 	tld_broker_event ev;
-	broker::make_event(&ev, req, TLD_BROKER_ACK, 0, 0, dropped_);
-	if (broker::send_message(sock_.get(), &ev, sizeof(ev), report->get(), MSG_DONTWAIT) < 0)
+	broker::make_event(&ev, req, TLD_BROKER_ACK, 0, n, dropped_);
+	if (broker::send_message(sock_.get(), &ev, sizeof(ev), answer.get(), MSG_DONTWAIT) < 0)
 		dropped_++;
 	return 0;
 }

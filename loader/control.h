@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 // tldd's control requests from tldctl (protocol.h, docs/broker.md "Control requests"): QUERY,
-// a report of tldd's state and the threads it registered, and SET, a hint change on behalf of
-// a process's owner who is not root. The SET check is the one that counts: tldctl's own is
-// only for a clear message.
+// a report of tldd's state and the threads it registered; SET, a hint change on behalf of a
+// process's owner who is not root; DUMP, what BPF reads, for the same owners. The owner checks
+// here are the ones that count: tldctl's own are only for a clear message.
 #pragma once
 
 #include <memory>
@@ -15,8 +15,9 @@
 #include "sys/result.h"
 
 namespace tld::ctl {
+class Dumper;
 class Setter;
-}
+} // namespace tld::ctl
 
 namespace tld::tldd {
 
@@ -37,6 +38,10 @@ public:
 	// SET from @peer, its struct tld_broker_set in the memfd @payload. Returns the number of
 	// threads written, or -errno with *why for the log.
 	int set(const Peer &peer, int payload, std::string *why);
+	// DUMP from @peer: the dump iterator's records of process @pid (0: of every process the
+	// peer may read) in a sealed memfd, *out. Returns the number of records, or -errno with
+	// *why for the log.
+	int dump(const Peer &peer, pid_t pid, Fd *out, std::string *why);
 
 private:
 	int map_fd_;
@@ -44,6 +49,7 @@ private:
 	const unsigned *max_clients_;
 	const Sessions *sessions_;
 	std::unique_ptr<ctl::Setter> setter_; // loaded on the first SET
+	std::unique_ptr<ctl::Dumper> dumper_; // loaded on the first DUMP
 };
 
 } // namespace tld::tldd

@@ -268,10 +268,11 @@ Check check_permissions()
 	if (bpf)
 		return make("permissions", Verdict::warn,
 		            "CAP_BPF without CAP_PERFMON: may register threads directly; tldctl "
-		            "list, get, set and top also need CAP_PERFMON");
+		            "list, get and set go through tldd (own processes only), top needs "
+		            "CAP_PERFMON");
 	return make("permissions", Verdict::warn,
-	            "no CAP_BPF: this user's programs register through tldd; tldctl list, get, "
-	            "set and top need root");
+	            "no CAP_BPF: this user's programs register through tldd, and tldctl list, "
+	            "get and set go through it (own processes only); top needs root");
 }
 
 std::vector<Check> run_checks(const CheckOptions &options)

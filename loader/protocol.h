@@ -16,16 +16,19 @@
  *   tldd -> client: ERROR      a request failed: .error = -errno, .req_type, .seq, .tid
  *                   ACK        reply to SYNC, or to any request sent with TLD_BROKER_F_ACK
  *
- * Control requests (tldctl), on a connection of their own that never sends HELLO; both are
+ * Control requests (tldctl), on a connection of their own that never sends HELLO; all are
  * answered, always, and carry the client's getpid() in .tid (tldd refuses them with -EXDEV
  * from another pid namespace: pids in them would not mean the same):
  *   client -> tldd: QUERY                                   tldd's state and brokered threads
  *                   SET        + SCM_RIGHTS(memfd)          change a hint for a process's owner
+ *                   DUMP       (struct tld_broker_dump_req) read hints for a process's owner
  *   tldd -> client: ACK        QUERY: with SCM_RIGHTS(sealed memfd: struct tld_broker_report)
  *                              SET: .tid = threads written
+ *                              DUMP: .tid = threads, with SCM_RIGHTS(sealed memfd: the dump
+ *                              iterator's records, bpf/include/tldctl/records.h)
  *                   ERROR      -EPERM (not the owner), -ESRCH, -ENXIO (no task local data),
  *                              -ENOENT (no such key), -EMSGSIZE, -EINVAL, -EOPNOTSUPP
- *                              (tldd cannot load the set program)
+ *                              (tldd cannot load the set or dump program)
  *
  * Requests are fire-and-forget: tldd answers only failures (and requests that ask for an ACK),
  * so a thread that registers never waits on tldd. Little-endian host order: both ends are on
@@ -47,6 +50,7 @@ enum tld_broker_type {
 	TLD_BROKER_SYNC = 4,
 	TLD_BROKER_QUERY = 5,
 	TLD_BROKER_SET = 6,
+	TLD_BROKER_DUMP = 7,
 	TLD_BROKER_BOARD = 8,
 	TLD_BROKER_DOORBELL = 9,
 	TLD_BROKER_ERROR = 0x81,
@@ -74,6 +78,18 @@ struct tld_broker_req {
 	__u16 start; /* REGISTER: offset of the block within that page, multiple of 8 */
 	__u16 size;  /* REGISTER: block size; start + size must not cross the page */
 	__u32 reserved;
+};
+
+/*
+ * DUMP's request: the same 32 bytes as struct tld_broker_req, with the process to read where
+ * REGISTER has its page. A client that is not root gets only processes it owns: its effective
+ * uid is their real, effective and saved uid.
+ */
+struct tld_broker_dump_req {
+	struct tld_broker_hdr hdr;
+	__s32 tid;         /* the client's getpid(), as in every control request */
+	__s32 pid;         /* 0: every process the client may read; > 0: this process only */
+	__u32 reserved[2]; /* zero */
 };
 
 /* tldd to client. */
@@ -168,6 +184,16 @@ TLD_BROKER_ASSERT(TLD_BROKER_OFF(struct tld_broker_req, tid) == 16, "tid at 16")
 TLD_BROKER_ASSERT(TLD_BROKER_OFF(struct tld_broker_req, page) == 20, "page at 20");
 TLD_BROKER_ASSERT(TLD_BROKER_OFF(struct tld_broker_req, start) == 24, "start at 24");
 TLD_BROKER_ASSERT(TLD_BROKER_OFF(struct tld_broker_req, size) == 26, "size at 26");
+TLD_BROKER_ASSERT(sizeof(struct tld_broker_dump_req) == TLD_BROKER_MSG_SIZE, "dump size");
+TLD_BROKER_ASSERT(TLD_BROKER_OFF(struct tld_broker_dump_req, tid) ==
+                          TLD_BROKER_OFF(struct tld_broker_req, tid),
+                  "dump tid where every request has it");
+TLD_BROKER_ASSERT(TLD_BROKER_OFF(struct tld_broker_dump_req, pid) ==
+                          TLD_BROKER_OFF(struct tld_broker_req, page),
+                  "dump pid where REGISTER has its page");
+TLD_BROKER_ASSERT(TLD_BROKER_OFF(struct tld_broker_dump_req, reserved) ==
+                          TLD_BROKER_OFF(struct tld_broker_req, start),
+                  "dump reserved over start, size and reserved");
 TLD_BROKER_ASSERT(sizeof(struct tld_broker_event) == TLD_BROKER_MSG_SIZE, "event size");
 TLD_BROKER_ASSERT(TLD_BROKER_OFF(struct tld_broker_event, error) == 16, "error at 16");
 TLD_BROKER_ASSERT(TLD_BROKER_OFF(struct tld_broker_event, req_type) == 20, "req_type at 20");

@@ -150,6 +150,7 @@ int Session::handle(const Request &req, Fd passed, pid_t *tid)
 		return doorbell(req);
 	case TLD_BROKER_QUERY:
 	case TLD_BROKER_SET:
+	case TLD_BROKER_DUMP:
 		return control_request(req, std::move(passed));
 	default:
 		// SYNC: everything before it is handled once a pending board scan is done too.

@@ -30,7 +30,7 @@ struct SessionContext {
 	int map_fd = -1;
 	const Limits *limits = nullptr;
 	FdCloser *closer = nullptr;
-	Control *control = nullptr; // QUERY and SET from tldctl (control.h)
+	Control *control = nullptr; // QUERY, SET and DUMP from tldctl (control.h)
 };
 
 class Session {

@@ -63,21 +63,41 @@ void decode_keys(ThreadData &t, const tld_metadata *md, size_t n)
 
 } // namespace
 
-Result<std::vector<ThreadData>> parse_dump(std::string_view bytes)
+Result<std::vector<RawRecord>> split_dump(std::string_view bytes)
 {
-	std::vector<ThreadData> out;
+	const Error malformed{EPROTO, "parsing the dump iterator's output"};
+	std::vector<RawRecord> out;
 	size_t pos = 0;
 	while (pos < bytes.size()) {
 		tldctl_thread_rec rec;
 		if (bytes.size() - pos < sizeof(rec))
-			return Error{EPROTO, "parsing the dump iterator's output"};
+			return malformed;
 		memcpy(&rec, bytes.data() + pos, sizeof(rec));
-		pos += sizeof(rec);
 		size_t keys_len = size_t(rec.nkeys) * sizeof(tld_metadata);
 		size_t block_len = TLD_ROUND_UP(size_t(rec.block_len));
 		if (rec.magic != TLDCTL_REC_MAGIC || rec.nkeys > TLD_MAX_KEYS ||
-		    rec.block_len > TLD_PAGE_SIZE || bytes.size() - pos < keys_len + block_len)
-			return Error{EPROTO, "parsing the dump iterator's output"};
+		    rec.block_len > TLD_PAGE_SIZE ||
+		    bytes.size() - pos - sizeof(rec) < keys_len + block_len)
+			return malformed;
+		size_t len = sizeof(rec) + keys_len + block_len;
+		out.push_back({pid_t(rec.pid), bytes.substr(pos, len)});
+		pos += len;
+	}
+	return out;
+}
+
+Result<std::vector<ThreadData>> parse_dump(std::string_view bytes)
+{
+	auto records = split_dump(bytes);
+	if (!records)
+		return records.error();
+	std::vector<ThreadData> out;
+	for (const RawRecord &raw : records.value()) {
+		// split_dump checked that the keys and the block are there.
+		tldctl_thread_rec rec;
+		memcpy(&rec, raw.bytes.data(), sizeof(rec));
+		size_t pos = sizeof(rec);
+		size_t keys_len = size_t(rec.nkeys) * sizeof(tld_metadata);
 
 		ThreadData t;
 		t.pid = pid_t(rec.pid);
@@ -92,10 +112,9 @@ Result<std::vector<ThreadData>> parse_dump(std::string_view bytes)
 		t.meta_size = rec.meta_size;
 		std::vector<tld_metadata> md(rec.nkeys);
 		if (keys_len)
-			memcpy(md.data(), bytes.data() + pos, keys_len);
+			memcpy(md.data(), raw.bytes.data() + pos, keys_len);
 		pos += keys_len;
-		t.block.assign(bytes.begin() + pos, bytes.begin() + pos + rec.block_len);
-		pos += block_len;
+		t.block.assign(raw.bytes.begin() + pos, raw.bytes.begin() + pos + rec.block_len);
 		decode_keys(t, md.data(), md.size());
 		out.push_back(std::move(t));
 	}
@@ -112,10 +131,15 @@ Result<Dumper> Dumper::load(int map_fd)
 
 Result<std::vector<ThreadData>> Dumper::read(TaskFilter filter) const
 {
-	auto bytes = run_task_iter(skel_->progs.tldctl_dump, filter);
+	auto bytes = read_raw(filter);
 	if (!bytes)
 		return bytes.error();
 	return parse_dump(bytes.value());
+}
+
+Result<std::string> Dumper::read_raw(TaskFilter filter) const
+{
+	return run_task_iter(skel_->progs.tldctl_dump, filter);
 }
 
 } // namespace tld::ctl

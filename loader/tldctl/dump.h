@@ -44,6 +44,16 @@ struct ThreadData {
 	const uint8_t *value(const KeySlot &key) const;
 };
 
+// One record of the iterator's output, checked for framing only: whose it is and its bytes
+// (header, keys, padded block), so tldd can pass on the records of some processes unchanged.
+struct RawRecord {
+	pid_t pid = 0;
+	std::string_view bytes;
+};
+
+// Cuts the iterator's output (tldctl/records.h) into records. Malformed output is EPROTO.
+Result<std::vector<RawRecord>> split_dump(std::string_view bytes);
+
 // Parses the iterator's output (tldctl/records.h). Malformed output is EPROTO.
 Result<std::vector<ThreadData>> parse_dump(std::string_view bytes);
 
@@ -52,6 +62,8 @@ class Dumper {
 public:
 	static Result<Dumper> load(int map_fd);
 	Result<std::vector<ThreadData>> read(TaskFilter filter = {}) const;
+	// The iterator's output as it comes (tldd passes it on to tldctl).
+	Result<std::string> read_raw(TaskFilter filter = {}) const;
 
 private:
 	using Skel =

@@ -25,13 +25,15 @@ int cmd_get(Context &ctx, const Args &args)
 	        "tldctl get PID[/TID] KEY [--json]",
 	        "Prints KEY's value in every registered thread of process PID (as 'TID VALUE'\n"
 	        "lines), or only the value for PID/TID, decoded by the type keys.conf declares\n"
-	        "(hex when undeclared). Reads what BPF reads. Needs root.",
+	        "(hex when undeclared). Reads what BPF reads. Allowed for root and for the\n"
+	        "owner of the process (its real, effective and saved uid), who reads through\n"
+	        "tldd when the pinned map or BPF refuses them.",
 	        opts, pos, args);
 
 	Target target = parse_target(vm["target"].as<std::string>());
 	const std::string &key = vm["key"].as<std::string>();
 	check_target(target);
-	Session session(ctx, "tldctl get");
+	Session session(ctx, "tldctl get", true);
 	auto threads = session.read_target(target);
 	const KeySlot *slot = threads.front().find(key);
 	if (!slot)

@@ -97,10 +97,12 @@ int cmd_list(Context &ctx, const Args &args)
 	        "Lists every thread registered in tld_data_map, as BPF reads it (a task iterator\n"
 	        "over the pinned map), with each key decoded by the type keys.conf declares\n"
 	        "(hex when undeclared). PATH is how the thread was registered: brokered by tldd\n"
-	        "or direct; '-' when tldd cannot be asked. Needs root.",
+	        "or direct; '-' when tldd cannot be asked. Root sees every thread; a user the\n"
+	        "pinned map or BPF refuses reads through tldd and sees only the processes\n"
+	        "they own (real, effective and saved uid theirs).",
 	        opts, pos, args);
 
-	Session session(ctx, "tldctl list");
+	Session session(ctx, "tldctl list", true);
 	pid_t pid = vm.count("pid") ? vm["pid"].as<pid_t>() : 0;
 	if (vm.count("pid") && pid <= 0)
 		throw CliError(kExitUsage, "bad --pid: expected a positive process id");

@@ -3,6 +3,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
+#include <unistd.h>
+
+#include "owner.h"
+#include "pidfd_compat.h"
+#include "tldd_client.h"
 
 namespace tld::ctl {
 
@@ -27,18 +33,93 @@ Fd open_map(const Context &ctx)
 	return std::move(map.value());
 }
 
-Session::Session(const Context &ctx, const char *what) : ctx_(ctx)
+namespace {
+
+bool refused(int err)
 {
-	require_root(what);
-	map_ = open_map(ctx);
+	return err == EPERM || err == EACCES;
+}
+
+void sort_threads(std::vector<ThreadData> &v)
+{
+	std::sort(v.begin(), v.end(), [](const ThreadData &a, const ThreadData &b) {
+		return a.pid != b.pid ? a.pid < b.pid : a.tid < b.tid;
+	});
+}
+
+// "permission denied: ..." for a process tldd would not show the caller.
+std::string not_yours(pid_t pid)
+{
+	std::string msg = "permission denied: tldd shows process " + std::to_string(pid) +
+	                  " only to root and its owner";
+	Fd pidfd(sys::pidfd_open(pid, 0));
+	auto owner = pidfd ? process_owner(pidfd.get()) : Result<uid_t>(Error{ESRCH, ""});
+	if (owner && *owner == kNoOwner)
+		msg += " (it runs with mixed uids: root only)";
+	else if (owner)
+		msg += " (uid " + std::to_string(*owner) + "), not to uid " +
+		       std::to_string(geteuid());
+	return msg;
+}
+
+} // namespace
+
+Session::Session(const Context &ctx, const char *what, bool via_tldd_if_refused) : ctx_(ctx)
+{
+	if (!via_tldd_if_refused)
+		require_root(what);
+	auto map = open_data_map(ctx.pin_root);
+	if (!map && via_tldd_if_refused && refused(map.error().code)) {
+		refused_ = map_open_message(ctx, map.error().code);
+		return;
+	}
+	if (!map)
+		map_ = open_map(ctx); // throws with the message for this error
+	else
+		map_ = std::move(map.value());
 	auto d = Dumper::load(map_.get());
+	if (!d && via_tldd_if_refused && refused(d.error().code)) {
+		refused_ =
+		        "cannot load the dump iterator: " + std::string(strerror(d.error().code));
+		map_.reset();
+		return;
+	}
 	if (!d)
 		fail_bpf(d.error(), "loading the dump iterator");
 	dumper_.emplace(std::move(d.value()));
 }
 
+std::vector<ThreadData> Session::read_via_tldd(pid_t pid, const Target *t) const
+{
+	std::string bytes, why;
+	int n = dump_via_tldd(ctx_.socket, pid, &bytes, &why);
+	if (n < 0 && !why.empty())
+		throw CliError(kExitFailure,
+		               refused_ + ", and tldd is not reachable (" + why +
+		                       "): without root, hints are read through tldd");
+	if (n == -EPERM)
+		throw CliError(kExitPermission, not_yours(pid));
+	if (n == -ESRCH && t)
+		throw CliError(kExitFailure, "process " + t->str() + " exited");
+	if (n == -ESRCH)
+		return {}; // a process that exited meanwhile has nothing registered
+	if (n == -EOPNOTSUPP)
+		throw CliError(kExitFailure, refused_ + ", and tldd cannot load the dump iterator "
+		                                        "(does its unit grant CAP_PERFMON?)");
+	if (n < 0)
+		throw CliError(kExitFailure,
+		               "tldd could not read tld_data_map: " + std::string(strerror(-n)));
+	auto threads = parse_dump(bytes);
+	if (!threads || threads->size() != size_t(n))
+		throw CliError(kExitFailure, "tldd's answer to DUMP is malformed");
+	sort_threads(threads.value());
+	return std::move(threads.value());
+}
+
 std::vector<ThreadData> Session::read_all(pid_t pid) const
 {
+	if (via_tldd())
+		return read_via_tldd(pid, nullptr);
 	auto threads = dumper_->read(TaskFilter{0, pid});
 	if (!threads) {
 		// A filtered iterator on a process that exited meanwhile: nothing is registered.
@@ -46,16 +127,22 @@ std::vector<ThreadData> Session::read_all(pid_t pid) const
 			return {};
 		fail_bpf(threads.error(), "reading tld_data_map");
 	}
-	auto &v = threads.value();
-	std::sort(v.begin(), v.end(), [](const ThreadData &a, const ThreadData &b) {
-		return a.pid != b.pid ? a.pid < b.pid : a.tid < b.tid;
-	});
-	return std::move(v);
+	sort_threads(threads.value());
+	return std::move(threads.value());
 }
 
 std::vector<ThreadData> Session::read_target(const Target &t) const
 {
-	auto threads = dumper_->read(t.filter());
+	Result<std::vector<ThreadData>> threads = std::vector<ThreadData>{};
+	if (via_tldd()) {
+		// tldd reads whole processes; the thread is picked here.
+		threads = read_via_tldd(t.pid, &t);
+		if (t.tid)
+			std::erase_if(*threads,
+			              [&](const ThreadData &d) { return d.tid != t.tid; });
+	} else {
+		threads = dumper_->read(t.filter());
+	}
 	if (!threads) {
 		if (threads.error().code == ENOENT || threads.error().code == ESRCH)
 			throw CliError(kExitFailure, "process " + t.str() + " exited");
@@ -66,8 +153,7 @@ std::vector<ThreadData> Session::read_target(const Target &t) const
 		throw CliError(kExitFailure, (t.tid ? "thread " + t.str() : "process " + t.str()) +
 		                                     " has no task local data in " + ctx_.pin_root +
 		                                     "/tld_data_map");
-	std::sort(v.begin(), v.end(),
-	          [](const ThreadData &a, const ThreadData &b) { return a.tid < b.tid; });
+	sort_threads(v);
 	return std::move(v);
 }
 

@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -41,15 +42,17 @@ int connect_to(const std::string &path, Fd *out, std::string *why)
 }
 
 // Sends one control request (with @fd attached if >= 0) and waits for its answer; an fd that
-// comes with it lands in *passed.
-int request(int sock, uint16_t type, int fd, tld_broker_event *ev, Fd *passed, std::string *why)
+// comes with it lands in *passed. @target is DUMP's pid.
+int request(int sock, uint16_t type, int fd, tld_broker_event *ev, Fd *passed, std::string *why,
+            pid_t target = 0)
 {
-	tld_broker_req req = {};
+	tld_broker_dump_req req = {}; // the 32 bytes of every request; only DUMP has a pid
 	req.hdr.magic = TLD_BROKER_MAGIC;
 	req.hdr.version = TLD_BROKER_VERSION;
 	req.hdr.type = type;
 	req.hdr.seq = 1;
 	req.tid = getpid();
+	req.pid = target;
 	if (int err = broker::send_message(sock, &req, sizeof(req), fd, 0); err < 0) {
 		*why = std::string("sending to tldd: ") + strerror(-err);
 		return err;
@@ -114,6 +117,23 @@ void read_report(int fd, TlddView &v)
 		v.brokered.insert(t.tid);
 }
 
+// The whole of a memfd tldd sealed; -EPROTO if it is not sealed against changes.
+int read_sealed(int fd, std::string *out)
+{
+	struct stat st;
+	int seals = fcntl(fd, F_GET_SEALS);
+	if (fstat(fd, &st) || seals < 0 || !(seals & F_SEAL_WRITE) || !(seals & F_SEAL_SHRINK))
+		return -EPROTO;
+	out->resize(size_t(st.st_size));
+	for (size_t done = 0; done < out->size();) {
+		ssize_t n = pread(fd, out->data() + done, out->size() - done, off_t(done));
+		if (n <= 0)
+			return -EPROTO;
+		done += size_t(n);
+	}
+	return 0;
+}
+
 } // namespace
 
 TlddView query_tldd(const std::string &socket_path)
@@ -172,6 +192,27 @@ int set_via_tldd(const std::string &socket_path, pid_t pid, pid_t tid, const std
 	if (ev.error == -EBADMSG)
 		*why = "this tldd does not accept hint changes (an older version)";
 	return ev.error < 0 ? ev.error : -EPROTO;
+}
+
+int dump_via_tldd(const std::string &socket_path, pid_t pid, std::string *records, std::string *why)
+{
+	Fd sock;
+	if (int err = connect_to(socket_path, &sock, why))
+		return err;
+	tld_broker_event ev;
+	Fd answer;
+	if (int err = request(sock.get(), TLD_BROKER_DUMP, -1, &ev, &answer, why, pid))
+		return err;
+	if (ev.hdr.type != TLD_BROKER_ACK) {
+		if (ev.error == -EBADMSG)
+			*why = "this tldd does not answer DUMP (an older version)";
+		return ev.error < 0 ? ev.error : -EPROTO;
+	}
+	if (!answer || ev.tid < 0 || read_sealed(answer.get(), records)) {
+		*why = "tldd's answer to DUMP is malformed";
+		return -EPROTO;
+	}
+	return ev.tid;
 }
 
 } // namespace tld::ctl

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 // What tldctl asks tldd (protocol.h, "Control requests"): QUERY, tldd's state and the threads
-// it registered; SET, a hint change for the owner of a process who is not root.
+// it registered; SET, a hint change for the owner of a process who is not root; DUMP, what BPF
+// reads, for the same owners.
 #pragma once
 
 #include <cstdint>
@@ -31,5 +32,12 @@ TlddView query_tldd(const std::string &socket);
 // EBADMSG from a tldd without control requests). *why gets a description of the latter.
 int set_via_tldd(const std::string &socket, pid_t pid, pid_t tid, const std::string &key,
                  const std::vector<uint8_t> &value, std::string *why);
+
+// Asks tldd for the dump iterator's records (tldctl/records.h) of process @pid, or of every
+// process the caller may read (@pid 0: all for root, else the caller's own), into *records.
+// Returns the number of records, or -errno: tldd's verdict (EPERM, ESRCH, EOPNOTSUPP, ...) or
+// why tldd could not be asked (ECONNREFUSED, ENOENT, ETIMEDOUT, EPROTO, EBADMSG from a tldd
+// without DUMP). *why gets a description of the latter.
+int dump_via_tldd(const std::string &socket, pid_t pid, std::string *records, std::string *why);
 
 } // namespace tld::ctl

@@ -149,8 +149,9 @@ TEST(KernelChecks, WithoutCapabilities)
 
 		Check perm = check_permissions();
 		EXPECT_TRUE(verdict_is(perm, Verdict::warn));
-		EXPECT_EQ(perm.message, "no CAP_BPF: this user's programs register through tldd; "
-		                        "tldctl list, get, set and top need root");
+		EXPECT_EQ(perm.message,
+		          "no CAP_BPF: this user's programs register through tldd, and tldctl "
+		          "list, get and set go through it (own processes only); top needs root");
 		Check uptr = check_uptr();
 		EXPECT_TRUE(verdict_is(uptr, Verdict::warn));
 		EXPECT_EQ(uptr.message,

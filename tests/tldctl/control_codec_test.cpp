@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-// The decoder's verdicts on tldctl's control requests (QUERY, SET) to tldd.
+// The decoder's verdicts on tldctl's control requests (QUERY, SET, DUMP) to tldd.
 #include <cerrno>
 #include <gtest/gtest.h>
 
@@ -37,6 +37,44 @@ TEST(ControlCodec, QueryAndSet)
 	Request set;
 	set.type = TLD_BROKER_SET;
 	EXPECT_TRUE(set.wants_fd());
+}
+
+int decode_dump(std::int32_t tid, std::int32_t pid, int nfds, Request *out, std::uint32_t flags = 0,
+                std::uint32_t reserved0 = 0, std::uint32_t reserved1 = 0)
+{
+	tld_broker_dump_req d{};
+	d.hdr.magic = TLD_BROKER_MAGIC;
+	d.hdr.version = TLD_BROKER_VERSION;
+	d.hdr.type = TLD_BROKER_DUMP;
+	d.hdr.seq = 9;
+	d.hdr.flags = flags;
+	d.tid = tid;
+	d.pid = pid;
+	d.reserved[0] = reserved0;
+	d.reserved[1] = reserved1;
+	return decode_request(&d, sizeof(d), 0, nfds, out);
+}
+
+TEST(ControlCodec, Dump)
+{
+	Request out;
+	EXPECT_EQ(decode_dump(42, 0, 0, &out), 0); // every process the caller may read
+	EXPECT_EQ(out.target, 0);
+	EXPECT_EQ(decode_dump(42, 1234, 0, &out), 0);
+	EXPECT_EQ(out.type, TLD_BROKER_DUMP);
+	EXPECT_EQ(out.tid, 42);
+	EXPECT_EQ(out.target, 1234);
+	EXPECT_EQ(out.page, 0u) << "DUMP's pid is not a page";
+	EXPECT_EQ(out.seq, 9u);
+	EXPECT_FALSE(out.wants_fd());
+	EXPECT_EQ(decode_dump(42, 1234, 1, &out), -EBADF);
+	EXPECT_EQ(decode_dump(0, 1234, 0, &out), -EINVAL); // the client's pid is required
+	EXPECT_EQ(decode_dump(42, -1, 0, &out), -EINVAL);
+	EXPECT_EQ(out.seq, 9u) << "an invalid request still names itself for the reply";
+	EXPECT_EQ(decode_dump(42, 1, 0, &out, TLD_BROKER_F_PIDFD), -EBADMSG);
+	EXPECT_EQ(decode_dump(42, 1, 0, &out, 0, 1), -EBADMSG);
+	EXPECT_EQ(decode_dump(42, 1, 0, &out, 0, 0, 1), -EBADMSG);
+	EXPECT_STREQ(type_name(TLD_BROKER_DUMP), "DUMP");
 }
 
 } // namespace

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-// tldctl with the real tldd: owners who are not root change hints through it, tldd checks them
-// itself, status reports it, and list tells brokered registrations from direct ones, also for a
-// preloaded python3 on both registration paths.
+// tldctl with the real tldd: owners who are not root change and read hints through it, tldd
+// checks them itself, status reports it, and list tells brokered registrations from direct
+// ones, also for a preloaded python3 on both registration paths.
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sys/stat.h>
 #include <thread>
 
@@ -16,6 +17,7 @@
 #include "fixture.h"
 #include "harness.h"
 #include "reader.h"
+#include "tldctl/dump.h"
 #include "tldctl/tldd_client.h"
 
 namespace tld::test {
@@ -171,6 +173,193 @@ TEST_F(TldctlTlddTest, OwnerErrorsThroughTlddChangeNothing)
 	EXPECT_EQ(r.status, 1);
 	EXPECT_NE(r.err.find("tldd is not reachable"), std::string::npos) << r.err;
 	EXPECT_EQ(reader.read(w.pid()), before);
+}
+
+// The pids of the processes in `tldctl list --json` output.
+std::set<pid_t> listed_pids(const std::string &json)
+{
+	std::set<pid_t> pids;
+	Tree doc = parse_json_text(json);
+	for (const auto &[_, proc] : doc.get_child("processes"))
+		pids.insert(proc.get<pid_t>("pid"));
+	return pids;
+}
+
+TEST_F(TldctlTlddTest, OwnerReadsHintsThroughTldd)
+{
+	Workload w(spec(2, 65534));
+	ASSERT_TRUE(w.ok()) << w.error();
+	Workload other(spec(1)); // root's: 65534 must not see it
+	ASSERT_TRUE(other.ok()) << other.error();
+	std::string pid = std::to_string(w.pid()), tid0 = std::to_string(w.tids()[0]),
+	            tid1 = std::to_string(w.tids()[1]);
+	// uid 65534 may not open the pin itself: what it reads below came through tldd.
+	std::string map_path = map_path_;
+	TLD_IN_CHILD([&] {
+		ASSERT_TRUE(become_nobody());
+		EXPECT_LT(bpf_obj_get(map_path.c_str()), 0);
+		EXPECT_TRUE(errno == EACCES || errno == EPERM) << strerror(errno);
+	});
+
+	RunResult r = tldctl({"get", pid, "class"}, 65534);
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_EQ(r.out, tid0 + " 0\n" + tid1 + " 1\n");
+	EXPECT_EQ(r.out, tldctl({"get", pid, "class"}).out) << "root's output";
+	r = tldctl({"get", pid + "/" + tid1, "class"}, 65534);
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_EQ(r.out, "1\n");
+	r = tldctl({"get", pid, "class", "--json"}, 65534);
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_EQ(r.out, tldctl({"get", pid, "class", "--json"}).out) << "root's output";
+	Tree doc = parse_json_text(r.out);
+	EXPECT_EQ(doc.get<std::string>("type"), "u32");
+	std::map<pid_t, uint32_t> got;
+	for (const auto &[_, t] : doc.get_child("threads"))
+		got[t.get<pid_t>("tid")] = t.get<uint32_t>("value");
+	EXPECT_EQ(got, (Classes{{w.tids()[0], 0}, {w.tids()[1], 1}}));
+	r = tldctl({"get", pid, "nosuchkey"}, 65534);
+	EXPECT_EQ(r.status, 1);
+	EXPECT_NE(r.err.find("has no key 'nosuchkey' (its keys: class, prio"), std::string::npos)
+	        << r.err;
+
+	// list: the same table and JSON as root's for this process, and only the caller's own.
+	for (auto args : {std::vector<std::string>{"list", "--pid", pid, "--json"},
+	                  std::vector<std::string>{"list", "--pid", pid}}) {
+		r = tldctl(args, 65534);
+		ASSERT_EQ(r.status, 0) << r.err;
+		EXPECT_EQ(r.out, tldctl(args).out) << "root's output";
+	}
+	r = tldctl({"list", "--json"}, 65534);
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_EQ(listed_pids(r.out), std::set<pid_t>{w.pid()}) << r.out;
+	doc = parse_json_text(r.out);
+	for (const auto &[_, proc] : doc.get_child("processes")) {
+		size_t n = 0;
+		for (const auto &[__, t] : proc.get_child("threads")) {
+			EXPECT_EQ(t.get<pid_t>("tid"), w.tids()[n]);
+			EXPECT_EQ(t.get<uint32_t>("keys.class.value"), uint32_t(n));
+			EXPECT_EQ(t.get<std::string>("path"), "direct");
+			n++;
+		}
+		EXPECT_EQ(n, 2u);
+	}
+	EXPECT_EQ(listed_pids(tldctl({"list", "--json"}).out),
+	          (std::set<pid_t>{w.pid(), other.pid()}))
+	        << "root sees both";
+	EXPECT_NE(tldd_.log().find("uid 65534: dump of pid " + pid + " (2 threads)"),
+	          std::string::npos)
+	        << tldd_.log();
+
+	// tldd down: a clear message naming the socket.
+	tldd_.stop();
+	r = tldctl({"get", pid, "class"}, 65534);
+	EXPECT_EQ(r.status, 1);
+	EXPECT_NE(r.err.find("tldd is not reachable (cannot connect to " + tldd_.socket_path),
+	          std::string::npos)
+	        << r.err;
+	EXPECT_EQ(r.out, "");
+}
+
+// A preloaded python3 of uid 65534, registered through tldd: its owner lists and gets its
+// hints, decoded, through tldd too.
+TEST_F(TldctlTlddTest, OwnerReadsAPreloadedProcessThroughTldd)
+{
+	std::string conf = dir_.path() + "/python.conf";
+	std::ofstream(conf) << "[options]\nregistration = broker\nsocket = " << tldd_.socket_path
+	                    << "\n"
+	                    << kTestKeysConf << "\n[rule.python]\nexe = python3*\n"
+	                    << "set = class = 5, role = \"interpreter\"\n";
+	chmod(conf.c_str(), 0644);
+	// env sets the preload after the uid change, so only python3 runs with it.
+	Spawned py({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+	            "/usr/bin/env", "LD_PRELOAD=" TLDPRELOAD_PATH, "TLD_CONFIG=" + conf,
+	            "/usr/bin/python3", "-c",
+	            "import threading, time\n"
+	            "t = threading.Thread(target=time.sleep, args=(60,))\n"
+	            "t.start()\n"
+	            "print('ready', flush=True)\n"
+	            "time.sleep(60)\n"});
+	std::string line;
+	ASSERT_TRUE(py.read_line(line, 10000)) << py.wait() << py.err();
+	ASSERT_EQ(line, "ready");
+	std::string pid = std::to_string(py.pid());
+
+	// Brokered registration is asynchronous: give tldd a moment.
+	Tree doc;
+	std::vector<const Tree *> threads;
+	for (int i = 0; i < 50; i++) {
+		RunResult r = tldctl({"list", "--json"}, 65534);
+		ASSERT_EQ(r.status, 0) << r.err;
+		doc = parse_json_text(r.out);
+		threads.clear();
+		for (const auto &[_, proc] : doc.get_child("processes"))
+			for (const auto &[__, t] : proc.get_child("threads"))
+				threads.push_back(&t);
+		if (threads.size() == 2)
+			break;
+		std::this_thread::sleep_for(std::chrono::milliseconds(50));
+	}
+	ASSERT_EQ(threads.size(), 2u) << "pid " << pid << "\n" << py.err();
+	EXPECT_EQ(listed_pids(tldctl({"list", "--json"}, 65534).out), std::set<pid_t>{py.pid()});
+	for (const Tree *t : threads) {
+		EXPECT_EQ(t->get<unsigned>("keys.class.value"), 5u);
+		EXPECT_EQ(t->get<std::string>("keys.role.value"), "interpreter");
+		EXPECT_EQ(t->get<std::string>("path"), "brokered");
+	}
+	RunResult r = tldctl({"get", pid, "role"}, 65534);
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_EQ(r.out, tldctl({"get", pid, "role"}).out) << "root's output";
+	EXPECT_NE(r.out.find(pid + " \"interpreter\"\n"), std::string::npos) << r.out;
+}
+
+TEST_F(TldctlTlddTest, TlddShowsAProcessOnlyToRootAndItsOwner)
+{
+	Workload w(spec(2)); // root's
+	ASSERT_TRUE(w.ok()) << w.error();
+	std::string pid = std::to_string(w.pid());
+
+	RunResult r = tldctl({"get", pid, "class"}, 65534);
+	EXPECT_EQ(r.status, 3) << r.err;
+	EXPECT_NE(r.err.find("permission denied: tldd shows process " + pid +
+	                     " only to root and its owner (uid 0), not to uid 65534"),
+	          std::string::npos)
+	        << r.err;
+	EXPECT_EQ(r.out, "");
+	r = tldctl({"get", pid + "/" + std::to_string(w.tids()[0]), "class"}, 65534);
+	EXPECT_EQ(r.status, 3) << r.err;
+	r = tldctl({"list", "--pid", pid, "--json"}, 65534);
+	EXPECT_EQ(r.status, 3) << r.err;
+	r = tldctl({"list", "--json"}, 65534);
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_EQ(listed_pids(r.out), std::set<pid_t>{}) << r.out;
+	r = tldctl({"list"}, 65534);
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_EQ(r.out.find(pid), std::string::npos) << r.out;
+
+	// Straight to tldd, past tldctl: the same verdicts.
+	std::string socket = tldd_.socket_path;
+	pid_t target = w.pid();
+	TLD_IN_CHILD([&] {
+		ASSERT_TRUE(become_nobody());
+		std::string bytes, why;
+		EXPECT_EQ(ctl::dump_via_tldd(socket, target, &bytes, &why), -EPERM) << why;
+		EXPECT_EQ(ctl::dump_via_tldd(socket, 0, &bytes, &why), 0) << why;
+		EXPECT_EQ(bytes, "");
+		EXPECT_EQ(ctl::dump_via_tldd(socket, 0x3fffffff, &bytes, &why), -ESRCH) << why;
+	});
+	EXPECT_NE(tldd_.log().find("not the owner of pid " + pid), std::string::npos)
+	        << tldd_.log();
+
+	// Root asking tldd gets the records, in the iterator's format.
+	std::string bytes, why;
+	ASSERT_EQ(ctl::dump_via_tldd(socket, target, &bytes, &why), 2) << why;
+	auto threads = ctl::parse_dump(bytes);
+	ASSERT_TRUE(threads) << threads.error().message();
+	ASSERT_EQ(threads->size(), 2u);
+	for (const auto &t : *threads) {
+		EXPECT_EQ(t.pid, target);
+		EXPECT_NE(t.find("class"), nullptr);
+	}
 }
 
 TEST_F(TldctlTlddTest, StatusAndListReportTldd)

@@ -4,6 +4,7 @@
 // request must satisfy every rule tldd relies on afterwards.
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <sys/socket.h>
 
 #include <tld/abi.h>
@@ -51,8 +52,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
 	case TLD_BROKER_SET:
 		// Control requests (tldctl): the sender's pid, and a memfd with the value for SET.
 		require(req.tid > 0 && !(req.flags & TLD_BROKER_F_PIDFD));
-		require(!req.page && !req.start && !req.size);
+		require(!req.page && !req.start && !req.size && !req.target);
 		break;
+	case TLD_BROKER_DUMP: {
+		// The process to read sits where REGISTER has its page, and is all the body says.
+		require(req.tid > 0 && req.target >= 0 && !(req.flags & TLD_BROKER_F_PIDFD));
+		require(!req.page && !req.start && !req.size);
+		tld_broker_dump_req d;
+		memcpy(&d, data + 1, sizeof(d));
+		require(d.pid == req.target && d.tid == req.tid && !d.reserved[0] &&
+		        !d.reserved[1]);
+		break;
+	}
 	default:
 		require(false);
 	}
