@@ -165,7 +165,12 @@ def main():
     ap.add_argument("--repetitions", type=int, default=7)
     ap.add_argument("--min-time", default="0.2", help="seconds per repetition")
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--only", choices=["threads"],
+                    help="run only this comparison (threads: thread creation under the preload)")
     args = ap.parse_args()
+    if args.only == "threads":
+        thread_table(args)
+        return
 
     bench_dir = os.path.join(args.build, "bench")
     read_doc = run(os.path.join(bench_dir, "tld_bench_read"), args.repetitions, args.min_time)
@@ -208,6 +213,17 @@ def main():
     print(f"  tld store >= 1000x cheaper than the cheapest hint syscall ({cheapest}): "
           f"{hint[cheapest] / store:,.0f}x")
 
+    thread_table(args)
+
+    mem = memory(args.build)
+    rows = [[str(m["keys"]), str(m["block_bytes"]), f"{m['user_bytes_per_thread']:.0f}",
+             f"{m['pinned_bytes_per_thread']:.0f}"] for m in mem]
+    print(f"\nMemory per registered thread ({mem[0]['threads']} threads, u64 keys)\n")
+    print(table(["keys", "block bytes", "user bytes/thread", "pinned bytes/thread"], rows,
+                args.markdown))
+
+
+def thread_table(args):
     create = thread_create(args.build, args.repetitions, args.min_time)
     rows = []
     for bench, label in (("BM_CreateJoin/real_time", "pthread_create + join, empty thread"),
@@ -220,13 +236,13 @@ def main():
           f"{args.repetitions} interleaved runs)\n")
     print(table(["benchmark", "no preload", "preload, direct", "preload, through tldd"], rows,
                 args.markdown))
-
-    mem = memory(args.build)
-    rows = [[str(m["keys"]), str(m["block_bytes"]), f"{m['user_bytes_per_thread']:.0f}",
-             f"{m['pinned_bytes_per_thread']:.0f}"] for m in mem]
-    print(f"\nMemory per registered thread ({mem[0]['threads']} threads, u64 keys)\n")
-    print(table(["keys", "block bytes", "user bytes/thread", "pinned bytes/thread"], rows,
-                args.markdown))
+    base = create[("none", "BM_CreateJoin/real_time")]
+    floor = create[("none", "BM_CreateJoinOwnPidfd/real_time")]
+    print(f"\nKernel floor of registering synchronously (no preload): a thread that only opens "
+          f"and closes its own pidfd takes {floor:.0f} ns, {floor / base:.2f}x an empty one")
+    print("Target: pthread_create + join within 1.10x: "
+          f"direct {create[('direct', 'BM_CreateJoin/real_time')] / base:.2f}x, "
+          f"through tldd {create[('broker', 'BM_CreateJoin/real_time')] / base:.2f}x")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,14 @@
 // the preload, with it on the direct path and with it through tldd, interleaved in one run.
 #include <benchmark/benchmark.h>
 
+#include <fcntl.h>
 #include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
 
 namespace {
 
@@ -24,6 +31,30 @@ void BM_CreateJoin(benchmark::State &state)
 	}
 }
 BENCHMARK(BM_CreateJoin)->UseRealTime();
+
+// The kernel's floor for any thread that registers itself synchronously (the direct path): a
+// task-storage update needs a pidfd of the thread, and a thread's first pidfd costs a pidfs
+// inode and dentry. This thread opens and closes one and does nothing else.
+void *own_pidfd(void *arg)
+{
+	long fd = syscall(SYS_pidfd_open, syscall(SYS_gettid), PIDFD_THREAD);
+	if (fd >= 0)
+		close(static_cast<int>(fd));
+	return arg;
+}
+
+void BM_CreateJoinOwnPidfd(benchmark::State &state)
+{
+	for (auto _ : state) {
+		pthread_t t;
+		if (pthread_create(&t, nullptr, own_pidfd, nullptr) != 0) {
+			state.SkipWithError("pthread_create failed");
+			break;
+		}
+		pthread_join(t, nullptr);
+	}
+}
+BENCHMARK(BM_CreateJoinOwnPidfd)->UseRealTime();
 
 // The creating thread's share alone: how long pthread_create() holds its caller up.
 void BM_CreateOnly(benchmark::State &state)

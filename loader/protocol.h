@@ -137,11 +137,12 @@ struct tld_broker_report_thread {
  *
  * Client, when a thread takes block i: store block_size (once), store slot[i] = (generation + 1,
  * tid) in one store, raise high_water to i + 1, then exchange(armed, 0): if it was 1, send a
- * DOORBELL. When the thread exits or frees its block: slot[i] = (generation, 0). tldd, on DOORBELL
- * (and on BOARD), waits its registration delay, stores armed = 1 and then reads the slots: a thread
- * that came and went in between costs the kernel nothing. Every field is the client's to scribble
- * on: tldd checks each tid and block exactly as a REGISTER's, and scans at most the board it
- * mapped.
+ * DOORBELL; if it was 0 for well over delay_ms since the last DOORBELL, send one too (and so
+ * learn whether tldd is still there). When the thread exits or frees its block: slot[i] =
+ * (generation, 0). tldd, on DOORBELL (and on BOARD), waits its registration delay, stores armed = 1
+ * and then reads the slots: a thread that came and went in between costs the kernel nothing. Every
+ * field is the client's to scribble on: tldd checks each tid and block exactly as a REGISTER's, and
+ * scans at most the board it mapped.
  */
 #define TLD_BROKER_BOARD_MAGIC 0x62444c54u /* "TLDb" in memory order */
 struct tld_broker_board {
@@ -149,7 +150,9 @@ struct tld_broker_board {
 	__u32 armed;      /* 1: tldd has scanned and wants a DOORBELL for the next change */
 	__u32 block_size; /* the arena's block size: a multiple of 8, at most 4096; 0 until known */
 	__u32 high_water; /* slots at and past this index are all 0 */
-	__u32 reserved[4];
+	__u32 delay_ms;   /* tldd: its registration delay; armed staying 0 much longer means
+	                     the tldd that owed a scan is gone, and the client rings anyway */
+	__u32 reserved[3];
 	/* then __u64 slots, as many as fit the memfd, from TLD_BROKER_BOARD_SLOTS on */
 };
 #define TLD_BROKER_BOARD_SLOTS 32
@@ -206,6 +209,7 @@ TLD_BROKER_ASSERT(sizeof(struct tld_broker_board) == 32, "board header size");
 TLD_BROKER_ASSERT(TLD_BROKER_OFF(struct tld_broker_board, armed) == 4, "armed at 4");
 TLD_BROKER_ASSERT(TLD_BROKER_OFF(struct tld_broker_board, block_size) == 8, "block_size at 8");
 TLD_BROKER_ASSERT(TLD_BROKER_OFF(struct tld_broker_board, high_water) == 12, "high_water at 12");
+TLD_BROKER_ASSERT(TLD_BROKER_OFF(struct tld_broker_board, delay_ms) == 16, "delay_ms at 16");
 TLD_BROKER_ASSERT(sizeof(struct tld_broker_board) == TLD_BROKER_BOARD_SLOTS, "slots after it");
 TLD_BROKER_ASSERT(sizeof(struct tld_broker_set) == 80 + TLD_BROKER_SET_MAX_VALUE, "set size");
 

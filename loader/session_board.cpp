@@ -114,6 +114,9 @@ bool Session::scan_board()
 	if (!board_ || fatal_)
 		return !fatal_;
 	auto *hdr = static_cast<tld_broker_board *>(board_);
+	__atomic_store_n(&hdr->delay_ms,
+	                 static_cast<std::uint32_t>(ctx_.limits->registration_delay_ns / 1'000'000),
+	                 __ATOMIC_RELAXED);
 	// Armed before reading: a slot stored after this read will ring again (protocol.h).
 	__atomic_store_n(&hdr->armed, 1u, __ATOMIC_SEQ_CST);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);

@@ -103,6 +103,11 @@ int register_self(int map_fd)
 	return err;
 }
 
+pid_t owner_tid()
+{
+	return t_state.tid;
+}
+
 bool registered()
 {
 	return t_state.registered;
@@ -153,7 +158,9 @@ void release_self()
 void release_exiting()
 {
 	State &s = t_state;
-	if (!owned_by_caller(s))
+	// No gettid() check: only the exiting thread itself runs its key destructors, never a
+	// vfork child borrowing its TLS.
+	if (!s.block)
 		return;
 	if (s.via_backend)
 		if (const Backend *b = g_backend.load(std::memory_order_acquire); b && b->exiting)

@@ -29,6 +29,10 @@ void set_backend(const Backend *backend);
 // with *err set.
 const arena::Block *block(int *err);
 
+// The thread id block() recorded for the block's owner (0 without a block): the caller's own
+// tid right after block() succeeded, without another gettid().
+pid_t owner_tid();
+
 // Registers the calling thread's block through map_fd (direct) or the backend (map_fd < 0).
 int register_self(int map_fd);
 bool registered();

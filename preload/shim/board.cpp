@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <ctime>
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mman.h>
@@ -21,6 +22,17 @@ constexpr std::uint32_t kSlots = (kBytes - TLD_BROKER_BOARD_SLOTS) / sizeof(std:
 enum State : int { kNone = 0, kCreating = 1, kReady = 2 };
 
 std::atomic<int> g_state{kNone};
+std::atomic<std::uint64_t> g_rung_ns{0}; // when publish() last asked for a DOORBELL
+
+// A scan later than tldd's delay by this much is not coming: that tldd is gone or stuck.
+constexpr std::uint64_t kOverdueNs = 100'000'000;
+
+std::uint64_t coarse_now_ns()
+{
+	timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return std::uint64_t(ts.tv_sec) * 1'000'000'000 + std::uint64_t(ts.tv_nsec);
+}
 int g_memfd = -1;
 tld_broker_board *g_board = nullptr;
 
@@ -90,7 +102,20 @@ int publish(std::uint32_t index, std::uint32_t block_size, pid_t tid)
 	}
 	// Pairs with tldd storing armed = 1 before it reads the slots: either that scan sees our
 	// slot, or we see armed and ring for the next one.
-	return __atomic_exchange_n(&g_board->armed, 0u, __ATOMIC_SEQ_CST) ? 1 : 0;
+	bool ring = __atomic_exchange_n(&g_board->armed, 0u, __ATOMIC_SEQ_CST) != 0;
+	std::uint64_t now = coarse_now_ns();
+	std::uint64_t rung = g_rung_ns.load(std::memory_order_relaxed);
+	if (!ring) {
+		// A scan is owed; only a tldd that died owes it for long (a new one reads the whole
+		// board when we reconnect). At most 1 s of delay counts, whatever the word says.
+		std::uint32_t delay_ms = __atomic_load_n(&g_board->delay_ms, __ATOMIC_RELAXED);
+		std::uint64_t late =
+		        std::uint64_t(delay_ms < 1000 ? delay_ms : 1000) * 1'000'000 + kOverdueNs;
+		ring = now - rung > late && g_rung_ns.compare_exchange_strong(rung, now);
+		return ring ? 1 : 0;
+	}
+	g_rung_ns.store(now, std::memory_order_relaxed);
+	return 1;
 }
 
 void rearm()
@@ -117,6 +142,7 @@ void after_fork_child()
 	}
 	g_board = nullptr;
 	g_memfd = -1;
+	g_rung_ns.store(0, std::memory_order_relaxed);
 	g_state.store(kNone, std::memory_order_relaxed);
 }
 

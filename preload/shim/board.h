@@ -13,7 +13,8 @@ namespace tld::shim::board {
 int init();
 
 // Announces that thread `tid` owns arena block `index` (`block_size` bytes). Returns 1 when
-// the caller must send tldd a DOORBELL, 0 when tldd will read the board anyway, -ENOSPC when
+// the caller must send tldd a DOORBELL (the board was armed, or the scan tldd owes is overdue,
+// which the DOORBELL's fate then explains), 0 when tldd will read the board anyway, -ENOSPC when
 // the block is past the board (register it with a message) or -ENODEV before init().
 int publish(std::uint32_t index, std::uint32_t block_size, pid_t tid);
 

@@ -53,15 +53,12 @@ bool broker_reconnected()
 
 int broker_register(pid_t tid, const arena::Block &block)
 {
-	// One non-blocking read (about 0.5 us): drains tldd's answers, counted in stats(), and
-	// notices a tldd that died. The board alone would not tell: a scan it promised never
-	// comes. A new connection sends the board again and the new tldd reads all of it.
-	(void)g_client.poll_events();
-	if (int err = g_client.connect(); err < 0)
-		return err;
 	int ring = board::publish(arena::index_of(block), keys::block_size(), tid);
 	if (ring == 0)
 		return 0; // tldd reads the board anyway: no syscall at all
+	// Drain tldd's answers (its failures, counted in stats()), which also notices a tldd that
+	// died: the next send then reconnects, and the new tldd reads the whole board.
+	(void)g_client.poll_events();
 	if (ring > 0) {
 		int err = g_client.doorbell();
 		if (err)

@@ -51,13 +51,14 @@ void thread_begin(void *start_routine)
 {
 	ThreadRec &rec = self_record();
 	rec.self = pthread_self();
-	rec.tid = sys::gettid();
 	int err = 0;
 	const arena::Block *block = thread::block(&err);
 	if (!block) {
+		rec.tid = sys::gettid();
 		warn_once("thread %d gets no hints: %s", rec.tid, strerror(-err));
 		return;
 	}
+	rec.tid = thread::owner_tid();
 	rec.block = *block;
 	if (start_routine && hints_need_start_symbol())
 		rec.start_symbol = start_symbol(start_routine);

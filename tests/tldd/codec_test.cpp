@@ -49,6 +49,42 @@ TEST(Codec, Framing)
 	EXPECT_TRUE(is_fatal(-EPROTO) && is_fatal(-EBADMSG) && !is_fatal(-EINVAL));
 }
 
+TEST(Codec, BoardAndDoorbell)
+{
+	EXPECT_EQ(decode(make(TLD_BROKER_BOARD), 1), 0);
+	EXPECT_EQ(decode(make(TLD_BROKER_BOARD), 0), -EBADF) << "BOARD carries the memfd";
+	EXPECT_EQ(decode(make(TLD_BROKER_DOORBELL), 0), 0);
+	EXPECT_EQ(decode(make(TLD_BROKER_DOORBELL), 1), -EBADF);
+	EXPECT_EQ(decode(make(TLD_BROKER_DOORBELL, TLD_BROKER_F_PIDFD), 0), -EBADMSG);
+	auto r = make(TLD_BROKER_DOORBELL);
+	r.tid = 3;
+	EXPECT_EQ(decode(r, 0), -EBADMSG) << "the board says who, not the doorbell";
+	r = make(TLD_BROKER_BOARD);
+	r.page = 1;
+	EXPECT_EQ(decode(r, 1), -EBADMSG);
+}
+
+TEST(Codec, BoardBlock)
+{
+	Request w;
+	// 64-byte blocks: 64 a page, page 1 first.
+	ASSERT_EQ(board_block(64, 0, &w), 0);
+	EXPECT_EQ(w.page, 1u);
+	EXPECT_EQ(w.start, 0u);
+	EXPECT_EQ(w.size, 64u);
+	ASSERT_EQ(board_block(64, 65, &w), 0);
+	EXPECT_EQ(w.page, 2u);
+	EXPECT_EQ(w.start, 64u);
+	// 24-byte blocks: 170 a page, the last 16 bytes of each page unused.
+	ASSERT_EQ(board_block(24, 169, &w), 0);
+	EXPECT_EQ(w.page, 1u);
+	EXPECT_EQ(w.start + w.size, 4080u);
+	ASSERT_EQ(board_block(4096, 3, &w), 0);
+	EXPECT_EQ(w.page, 4u);
+	for (std::uint32_t bad : {0u, 4u, 12u, 4104u, 0xffffffffu})
+		EXPECT_EQ(board_block(bad, 0, &w), -EINVAL) << bad;
+}
+
 TEST(Codec, Register)
 {
 	auto r = make(TLD_BROKER_REGISTER);

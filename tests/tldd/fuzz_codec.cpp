@@ -46,7 +46,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
 		require(req.tid > 0 && !(req.flags & TLD_BROKER_F_PIDFD));
 		break;
 	case TLD_BROKER_SYNC:
+	case TLD_BROKER_BOARD:
+	case TLD_BROKER_DOORBELL:
 		require(req.tid == 0 && !(req.flags & TLD_BROKER_F_PIDFD));
+		require(!req.page && !req.start && !req.size);
 		break;
 	case TLD_BROKER_QUERY:
 	case TLD_BROKER_SET:
@@ -66,6 +69,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
 	}
 	default:
 		require(false);
+	}
+	// A board slot, whatever block size the client claims, names a block REGISTER would accept.
+	std::uint32_t block_size, index;
+	memcpy(&block_size, data + 1, sizeof(block_size));
+	memcpy(&index, data + 1 + sizeof(block_size), sizeof(index));
+	index &= (1u << 20) - 1; // tldd maps at most 1 MiB of board
+	Request where;
+	if (tld::broker::board_block(block_size, index, &where) == 0) {
+		require(block_size >= TLD_DATA_ALIGN && block_size <= TLD_PAGE_SIZE);
+		require(where.page >= 1 && where.size == block_size);
+		require(where.start % TLD_DATA_ALIGN == 0);
+		require(static_cast<unsigned>(where.start) + where.size <= TLD_PAGE_SIZE);
 	}
 	// The page check agrees with plain arithmetic for any memfd size.
 	std::uint64_t pages = data[size - 1];
