@@ -76,6 +76,8 @@ public:
 	int poll_events();
 
 	ClientStats stats() const;
+	// stats().reconnects alone: one load, for a check on every thread start.
+	std::uint64_t reconnects() const { return reconnects_.load(std::memory_order_relaxed); }
 
 	// The connection's fd for an event loop (POLLIN: events to read), or -1.
 	int event_fd() const { return fd_.load(std::memory_order_acquire); }

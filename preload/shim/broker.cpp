@@ -47,7 +47,7 @@ bool broker_connected()
 
 bool broker_reconnected()
 {
-	std::uint64_t now = g_client.stats().reconnects;
+	std::uint64_t now = g_client.reconnects();
 	return g_seen_reconnects.exchange(now, std::memory_order_acq_rel) != now;
 }
 

@@ -44,6 +44,7 @@ TEST_F(DaemonConfigTest, DefaultsWithoutAFile)
 	EXPECT_EQ(c.max_threads_per_client, 4096u);
 	EXPECT_EQ(c.max_memfd_bytes, 16u << 20);
 	EXPECT_EQ(c.max_clients, 1024u);
+	EXPECT_EQ(c.registration_delay_ms, 5u);
 	EXPECT_EQ(c.log_level, LogLevel::info);
 	EXPECT_EQ(c.keys_config, "/etc/tld/keys.conf");
 	EXPECT_EQ(c.config_file, "");
@@ -55,7 +56,7 @@ TEST_F(DaemonConfigTest, FileSettings)
 	write("# tldd\npin-root = /tmp/bpf\nsocket = /tmp/t.sock\nsocket-mode = 600\n"
 	      "socket-group = tld\ndirect-group = 0\nmax-threads-per-client = 8\n"
 	      "max-memfd-bytes = 64K\nmax-clients = 3\nlog-level = debug\n"
-	      "keys-config = /tmp/keys.conf\n");
+	      "keys-config = /tmp/keys.conf\nregistration-delay-ms = 0\n");
 	auto r = parse({});
 	ASSERT_TRUE(r.ok()) << r.error().str();
 	const DaemonConfig &c = r.value();
@@ -67,6 +68,7 @@ TEST_F(DaemonConfigTest, FileSettings)
 	EXPECT_EQ(c.max_threads_per_client, 8u);
 	EXPECT_EQ(c.max_memfd_bytes, 65536u);
 	EXPECT_EQ(c.max_clients, 3u);
+	EXPECT_EQ(c.registration_delay_ms, 0u);
 	EXPECT_EQ(c.log_level, LogLevel::debug);
 	EXPECT_EQ(c.keys_config, "/tmp/keys.conf");
 	EXPECT_EQ(c.config_file, conf_);
@@ -105,9 +107,10 @@ TEST_F(DaemonConfigTest, Help)
 	EXPECT_TRUE(r.value().help);
 	std::string help = daemon_help("tldd");
 	EXPECT_NE(help.find("Usage: tldd"), std::string::npos);
-	for (const char *opt : {"--config", "--pin-root", "--socket-mode", "--socket-group",
-	                        "--direct-group", "--max-threads-per-client", "--max-memfd-bytes",
-	                        "--max-clients", "--log-level", "--keys-config"})
+	for (const char *opt :
+	     {"--config", "--pin-root", "--socket-mode", "--socket-group", "--direct-group",
+	      "--max-threads-per-client", "--max-memfd-bytes", "--max-clients", "--log-level",
+	      "--keys-config", "--registration-delay-ms"})
 		EXPECT_NE(help.find(opt), std::string::npos) << opt;
 }
 
@@ -131,6 +134,8 @@ TEST_F(DaemonConfigTest, FileErrorsNameFileAndLine)
 	          conf_ + ":1: max-clients: 'lots' is not a number");
 	EXPECT_EQ(file_error("max-clients = 0\n"),
 	          conf_ + ":1: max-clients: '0' is out of range (1..1048576)");
+	EXPECT_EQ(file_error("registration-delay-ms = 1001\n"),
+	          conf_ + ":1: registration-delay-ms: '1001' is out of range (0..1000)");
 	EXPECT_EQ(file_error("max-threads-per-client = -1\n"),
 	          conf_ + ":1: max-threads-per-client: '-1' is not a number");
 	EXPECT_EQ(file_error("socket-mode = 0999\n"),
