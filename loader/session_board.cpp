@@ -85,7 +85,7 @@ int Session::board(const Request &req, Fd memfd)
 	board_slots_ =
 	        static_cast<std::uint32_t>((size - TLD_BROKER_BOARD_SLOTS) / sizeof(std::uint64_t));
 	board_fd_ = std::move(memfd);
-	board_seen_.assign(board_slots_, 0);
+	board_seen_.clear(); // grown to the high-water mark as the board fills
 	// A client that reconnects (tldd restarted) already has threads on its board.
 	schedule_scan();
 	return 0;
@@ -123,6 +123,8 @@ bool Session::scan_board()
 	std::uint32_t end = load<std::uint32_t>(&hdr->high_water);
 	if (end > board_slots_)
 		end = board_slots_;
+	if (board_seen_.size() < end)
+		board_seen_.resize(end, 0);
 	const char *slots = static_cast<const char *>(board_) + TLD_BROKER_BOARD_SLOTS;
 	std::uint32_t block_size = 0;
 	for (std::uint32_t i = 0; i < end && !fatal_; i++) {
