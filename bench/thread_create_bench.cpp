@@ -19,16 +19,22 @@ void *empty(void *arg)
 	return arg;
 }
 
-void BM_CreateJoin(benchmark::State &state)
+// Creates and joins threads running `body`, one at a time.
+void create_join(benchmark::State &state, void *(*body)(void *))
 {
 	for (auto _ : state) {
 		pthread_t t;
-		if (pthread_create(&t, nullptr, empty, nullptr) != 0) {
+		if (pthread_create(&t, nullptr, body, nullptr) != 0) {
 			state.SkipWithError("pthread_create failed");
 			break;
 		}
 		pthread_join(t, nullptr);
 	}
+}
+
+void BM_CreateJoin(benchmark::State &state)
+{
+	create_join(state, empty);
 }
 BENCHMARK(BM_CreateJoin)->UseRealTime();
 
@@ -45,14 +51,7 @@ void *own_pidfd(void *arg)
 
 void BM_CreateJoinOwnPidfd(benchmark::State &state)
 {
-	for (auto _ : state) {
-		pthread_t t;
-		if (pthread_create(&t, nullptr, own_pidfd, nullptr) != 0) {
-			state.SkipWithError("pthread_create failed");
-			break;
-		}
-		pthread_join(t, nullptr);
-	}
+	create_join(state, own_pidfd);
 }
 BENCHMARK(BM_CreateJoinOwnPidfd)->UseRealTime();
 

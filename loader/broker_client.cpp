@@ -199,8 +199,8 @@ int Client::send_request(std::uint16_t type, std::uint32_t flags, std::int32_t t
 
 int Client::hello(int memfd, int board_memfd)
 {
-	memfd_.store(memfd, std::memory_order_release);
-	board_.store(board_memfd, std::memory_order_release);
+	int had_memfd = memfd_.exchange(memfd, std::memory_order_acq_rel);
+	int had_board = board_.exchange(board_memfd, std::memory_order_acq_rel);
 	pthread_mutex_lock(&lock_);
 	int fd = fd_.load(std::memory_order_acquire);
 	bool healthy = fd >= 0 && !(state_.load(std::memory_order_acquire) & kBroken);
@@ -208,8 +208,11 @@ int Client::hello(int memfd, int board_memfd)
 	// A new connection says HELLO by itself; an open one is told now.
 	if (!healthy)
 		return connect();
-	int err = send_request(TLD_BROKER_HELLO, 0, getpid(), 0, 0, 0, memfd, nullptr);
-	if (!err && board_memfd >= 0)
+	// A connection opened since these were set said them already (open_connection()).
+	int err = 0;
+	if (had_memfd != memfd)
+		err = send_request(TLD_BROKER_HELLO, 0, getpid(), 0, 0, 0, memfd, nullptr);
+	if (!err && board_memfd >= 0 && had_board != board_memfd)
 		err = send_request(TLD_BROKER_BOARD, 0, 0, 0, 0, 0, board_memfd, nullptr);
 	return err;
 }

@@ -59,6 +59,31 @@ protected:
 		return run_command(argv, uid);
 	}
 
+	// Runs `tldctl list --json ARGS` until `want` threads show: brokered registration is
+	// asynchronous. `doc` holds the tree the returned threads point into.
+	std::vector<const Tree *> list_until(Tree &doc, const std::vector<std::string> &args,
+	                                     uid_t uid, std::size_t want) const
+	{
+		std::vector<std::string> argv = {"list", "--json"};
+		argv.insert(argv.end(), args.begin(), args.end());
+		std::vector<const Tree *> threads;
+		for (int i = 0; i < 50; i++) {
+			RunResult r = tldctl(argv, uid);
+			EXPECT_EQ(r.status, 0) << r.err;
+			if (r.status != 0)
+				break;
+			doc = parse_json_text(r.out);
+			threads.clear();
+			for (const auto &[_, proc] : doc.get_child("processes"))
+				for (const auto &[__, t] : proc.get_child("threads"))
+					threads.push_back(&t);
+			if (threads.size() == want)
+				break;
+			std::this_thread::sleep_for(std::chrono::milliseconds(50));
+		}
+		return threads;
+	}
+
 	// The workload of the plain tldctl tests, registered directly in tldd's map.
 	WorkloadSpec spec(int threads, uid_t uid = 0) const
 	{
@@ -284,21 +309,8 @@ TEST_F(TldctlTlddTest, OwnerReadsAPreloadedProcessThroughTldd)
 	ASSERT_EQ(line, "ready");
 	std::string pid = std::to_string(py.pid());
 
-	// Brokered registration is asynchronous: give tldd a moment.
 	Tree doc;
-	std::vector<const Tree *> threads;
-	for (int i = 0; i < 50; i++) {
-		RunResult r = tldctl({"list", "--json"}, 65534);
-		ASSERT_EQ(r.status, 0) << r.err;
-		doc = parse_json_text(r.out);
-		threads.clear();
-		for (const auto &[_, proc] : doc.get_child("processes"))
-			for (const auto &[__, t] : proc.get_child("threads"))
-				threads.push_back(&t);
-		if (threads.size() == 2)
-			break;
-		std::this_thread::sleep_for(std::chrono::milliseconds(50));
-	}
+	std::vector<const Tree *> threads = list_until(doc, {}, 65534, 2);
 	ASSERT_EQ(threads.size(), 2u) << "pid " << pid << "\n" << py.err();
 	EXPECT_EQ(listed_pids(tldctl({"list", "--json"}, 65534).out), std::set<pid_t>{py.pid()});
 	for (const Tree *t : threads) {
@@ -409,21 +421,8 @@ TEST_P(PreloadedPython, ListShowsItsThreadsWithDecodedValues)
 	ASSERT_EQ(line, "ready");
 	std::string pid = std::to_string(py.pid());
 
-	// Brokered registration is asynchronous: give tldd a moment.
 	Tree doc;
-	std::vector<const Tree *> threads;
-	for (int i = 0; i < 50; i++) {
-		RunResult r = tldctl({"list", "--pid", pid, "--json"});
-		ASSERT_EQ(r.status, 0) << r.err;
-		doc = parse_json_text(r.out);
-		threads.clear();
-		for (const auto &[_, proc] : doc.get_child("processes"))
-			for (const auto &[__, t] : proc.get_child("threads"))
-				threads.push_back(&t);
-		if (threads.size() == 3)
-			break;
-		std::this_thread::sleep_for(std::chrono::milliseconds(50));
-	}
+	std::vector<const Tree *> threads = list_until(doc, {"--pid", pid}, uid_t(-1), 3);
 	ASSERT_EQ(threads.size(), 3u) << "pid " << pid << "\n" << py.err();
 	for (const Tree *t : threads) {
 		EXPECT_EQ(t->get<unsigned>("keys.class.value"), 5u);

@@ -78,10 +78,12 @@ int load_client(int fd, const std::string &socket, const Probe &probe, int id, d
 	return 0;
 }
 
-// The heap tldd reports when its last client leaves ("no clients: heap in use N bytes"),
-// waiting for the `nth` such line; -1 if it does not come.
+// The heap tldd reports when its last client leaves ("no clients: heap in use N bytes"): the
+// latest such line once there are at least `nth` and no new one came for 250 ms, so that tldd
+// has trimmed its heap after the last client (it logs right after malloc_trim()); -1 if none.
 long idle_heap(const Tldd &tldd, int nth)
 {
+	int last_seen = -1, stable = 0;
 	for (int wait = 0; wait < 400; wait++) {
 		std::string log = tldd.log();
 		const std::string tag = "no clients: heap in use ";
@@ -91,7 +93,9 @@ long idle_heap(const Tldd &tldd, int nth)
 			value = atol(log.c_str() + pos + tag.size());
 			seen++;
 		}
-		if (seen >= nth)
+		stable = seen == last_seen ? stable + 1 : 0;
+		last_seen = seen;
+		if (seen >= nth && stable >= 5)
 			return value;
 		usleep(50000);
 	}
@@ -161,8 +165,9 @@ TEST(Load, FiftyClientsTwentyThreadsChurn)
 	for (int i = 0; i < 200 && (fds = tldd.fd_count()) != base_fds; i++)
 		usleep(50000);
 	EXPECT_EQ(fds, base_fds);
-	long rss = tldd.rss_kb();
+	// The last session's socket closes just before tldd trims its heap: RSS only after that.
 	long heap = idle_heap(tldd, 2);
+	long rss = tldd.rss_kb();
 	printf("load: tldd fds %d -> %d, rss %ld kB -> %ld kB, idle heap %ld -> %ld bytes\n",
 	       base_fds, fds, base_rss, rss, base_heap, heap);
 #if defined(__has_feature)
