@@ -227,6 +227,19 @@ void backend_init(const config::Options &options)
 	thread::set_backend(&g_backend);
 }
 
+void backend_before_exec()
+{
+	broker_forget_all();
+}
+
+void backend_after_failed_exec()
+{
+	if (g_path.load(std::memory_order_acquire) == kBroker) {
+		static int all = 1;
+		registry_for_each(catch_up, &all);
+	}
+}
+
 void backend_after_fork_child()
 {
 	broker_after_fork_child();

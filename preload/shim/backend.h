@@ -15,4 +15,9 @@ void backend_init(const config::Options &options);
 // Child side of fork(): the parent's broker connection is not ours to use.
 void backend_after_fork_child();
 
+// Around exec: the board is emptied before (every other thread ends in exec, and tldd must not
+// register their blocks to what the new image inherits), and refilled if exec fails.
+void backend_before_exec();
+void backend_after_failed_exec();
+
 } // namespace tld::shim

@@ -134,6 +134,15 @@ void clear(std::uint32_t index)
 	__atomic_store_n(s, v & ~std::uint64_t{0xffffffff}, __ATOMIC_RELEASE);
 }
 
+void clear_all()
+{
+	if (g_state.load(std::memory_order_acquire) != kReady)
+		return;
+	std::uint32_t end = __atomic_load_n(&g_board->high_water, __ATOMIC_ACQUIRE);
+	for (std::uint32_t i = 0; i < end && i < kSlots; i++)
+		clear(i);
+}
+
 void after_fork_child()
 {
 	// Only the forking thread runs here, so nobody is between a state check and a store.

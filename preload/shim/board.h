@@ -24,6 +24,11 @@ void rearm();
 // Block `index` has no owner any more (its thread exits or freed it). No-op without a board.
 void clear(std::uint32_t index);
 
+// Every block has no owner any more: before exec, which ends every other thread. A scan after
+// it would otherwise register the old image's blocks to tids the new image may inherit (the
+// exec'ing thread takes the process's tid).
+void clear_all();
+
 // Child side of fork(): the board is the parent's; the next init() makes the child's own.
 void after_fork_child();
 

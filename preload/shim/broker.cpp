@@ -79,6 +79,11 @@ void broker_forget_block(const arena::Block &block)
 		board::clear(arena::index_of(block));
 }
 
+void broker_forget_all()
+{
+	board::clear_all();
+}
+
 void broker_after_fork_child()
 {
 	g_client.after_fork();

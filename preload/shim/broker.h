@@ -30,6 +30,9 @@ int broker_unregister(pid_t tid, bool wait);
 // thread exit (where the kernel drops the registration by itself).
 void broker_forget_block(const arena::Block &block);
 
+// Before exec: every block leaves the board (board.h, clear_all()).
+void broker_forget_all();
+
 void broker_after_fork_child();
 
 } // namespace tld::shim

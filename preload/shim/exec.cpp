@@ -3,7 +3,8 @@
 // image would inherit the old registration and BPF would go on reading the old (pinned) pages.
 // Before exec the calling thread's registration is removed (waiting for tldd on the broker
 // path); if that fails its hints are scrubbed instead. If exec fails, everything is restored.
-// The other threads die in exec and the kernel frees their entries. A vfork child shares our
+// The other threads die in exec and the kernel frees their entries; their board slots are
+// cleared first, so tldd registers none of them late. A vfork child shares our
 // memory and TLS but is another task with no registration: it is left alone.
 #include <alloca.h>
 #include <atomic>
@@ -14,6 +15,7 @@
 
 #include <tld/abi.h>
 
+#include "backend.h"
 #include "libtld/arena.h"
 #include "libtld/thread.h"
 #include "real.h"
@@ -50,6 +52,7 @@ void before_exec()
 	while (g_exec_lock.exchange(true, std::memory_order_acquire))
 		sched_yield();
 	g_saved = {};
+	tld::shim::backend_before_exec();
 	if (tld::thread::unregister_self() == 0) {
 		g_saved.unregistered = true;
 		return;
@@ -79,6 +82,7 @@ void after_failed_exec()
 	}
 	if (g_saved.unregistered)
 		(void)tld::thread::register_self(-1);
+	tld::shim::backend_after_failed_exec();
 	g_exec_lock.store(false, std::memory_order_release);
 }
 

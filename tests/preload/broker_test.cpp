@@ -94,6 +94,29 @@ TEST_F(PreloadBroker, DaemonKilledAndRestartedMidRun)
 	EXPECT_EQ(app.err(), "");
 }
 
+// A failed exec empties the board (exec would end every other thread) and fills it again: a
+// thread still waiting for tldd's scan (a long delay here) is registered all the same.
+TEST_F(PreloadBroker, FailedExecKeepsEveryThreadsHints)
+{
+	ASSERT_GE(tldd_.stop(SIGTERM), 0);
+	std::string why;
+	ASSERT_TRUE(tldd_.start_ready({"--registration-delay-ms", "500"}, &why)) << why;
+	App app({app_path("threads_app"), "serve"}, preload_env(config_));
+	app.wait_ready();
+	app.send("spawn worker-a");
+	app.wait_ready();
+	app.send("badexec");
+	app.wait_ready();
+	app.send("spawn worker-b");
+	auto roles = app.wait_ready();
+	ASSERT_EQ(roles.size(), 3u) << app.err();
+	for (int i = 0; i < 300 && read_hints(map_.get()).size() < 3; i++)
+		usleep(10000);
+	expect_all_registered(roles);
+	EXPECT_EQ(app.finish(), 0);
+	EXPECT_EQ(app.err(), "");
+}
+
 TEST_F(PreloadBroker, DaemonAppearingLaterIsPickedUp)
 {
 	ASSERT_GE(tldd_.stop(SIGTERM), 0);

@@ -256,6 +256,13 @@ static void serve(void)
 	fflush(stdout);
 	while (fgets(line, sizeof(line), stdin)) {
 		char name[16];
+		if (!strncmp(line, "badexec", 7)) {
+			/* An exec that fails: every thread must keep its hints. */
+			execl("/nonexistent/tld-test", "tld-test", (char *)NULL);
+			printf("READY\n");
+			fflush(stdout);
+			continue;
+		}
 		if (sscanf(line, "spawn %15s", name) != 1)
 			continue;
 		pthread_barrier_init(&started, NULL, 2);
