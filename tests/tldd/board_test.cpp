@@ -58,8 +58,11 @@ struct Board {
 	{
 		std::uint64_t gen = (__atomic_load_n(&slot(i), __ATOMIC_RELAXED) >> 32) + 1;
 		__atomic_store_n(&slot(i), (gen << 32) | std::uint32_t(tid), __ATOMIC_SEQ_CST);
-		if (hdr->high_water <= i)
-			__atomic_store_n(&hdr->high_water, i + 1, __ATOMIC_SEQ_CST);
+		std::uint32_t high = __atomic_load_n(&hdr->high_water, __ATOMIC_RELAXED);
+		while (high <= i &&
+		       !__atomic_compare_exchange_n(&hdr->high_water, &high, i + 1, true,
+		                                    __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+		}
 		return __atomic_exchange_n(&hdr->armed, 0u, __ATOMIC_SEQ_CST) != 0;
 	}
 	void clear(std::uint32_t i) const
