@@ -79,6 +79,11 @@ int Client::open_connection(int *out)
 		::close(s);
 		return err;
 	}
+	// The listener's pid as our namespace sees it: 0 when tldd lives outside it.
+	ucred peer{};
+	socklen_t len = sizeof(peer);
+	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &peer, &len) == 0)
+		needs_pidfds_.store(peer.pid == 0, std::memory_order_release);
 	int memfd = memfd_.load(std::memory_order_acquire);
 	if (memfd >= 0) {
 		tld_broker_req req;
@@ -234,12 +239,12 @@ int Client::register_pidfd(int pidfd, std::uint32_t page, std::uint16_t start, s
 }
 
 // For the calls that wait anyway: a full queue (tldd behind) is waited out, up to timeout_ms.
-int Client::send_waiting(std::uint16_t type, std::uint32_t flags, std::int32_t tid, int timeout_ms,
-                         std::uint32_t *seq)
+int Client::send_waiting(std::uint16_t type, std::uint32_t flags, std::int32_t tid, int pass_fd,
+                         int timeout_ms, std::uint32_t *seq)
 {
 	std::uint64_t deadline = now_ns() + static_cast<std::uint64_t>(timeout_ms) * 1'000'000;
 	for (;;) {
-		int err = send_request(type, flags, tid, 0, 0, 0, -1, seq);
+		int err = send_request(type, flags, tid, 0, 0, 0, pass_fd, seq);
 		if (err != -EAGAIN || now_ns() >= deadline)
 			return err;
 		pollfd p{fd_.load(std::memory_order_acquire), POLLOUT, 0};
@@ -247,20 +252,31 @@ int Client::send_waiting(std::uint16_t type, std::uint32_t flags, std::int32_t t
 	}
 }
 
-int Client::unregister_thread(pid_t tid, int wait_ms)
+int Client::unregister(std::uint32_t flags, std::int32_t tid, int pass_fd, int wait_ms)
 {
 	std::uint32_t seq = 0;
 	if (wait_ms <= 0)
-		return send_request(TLD_BROKER_UNREGISTER, 0, tid, 0, 0, 0, -1, &seq);
-	if (int err = send_waiting(TLD_BROKER_UNREGISTER, TLD_BROKER_F_ACK, tid, wait_ms, &seq))
+		return send_request(TLD_BROKER_UNREGISTER, flags, tid, 0, 0, 0, pass_fd, &seq);
+	if (int err = send_waiting(TLD_BROKER_UNREGISTER, flags | TLD_BROKER_F_ACK, tid, pass_fd,
+	                           wait_ms, &seq))
 		return err;
 	return wait_acked(seq, wait_ms);
+}
+
+int Client::unregister_thread(pid_t tid, int wait_ms)
+{
+	return unregister(0, tid, -1, wait_ms);
+}
+
+int Client::unregister_pidfd(int pidfd, int wait_ms)
+{
+	return unregister(TLD_BROKER_F_PIDFD, 0, pidfd, wait_ms);
 }
 
 int Client::sync(int timeout_ms)
 {
 	std::uint32_t seq = 0;
-	if (int err = send_waiting(TLD_BROKER_SYNC, 0, 0, timeout_ms, &seq))
+	if (int err = send_waiting(TLD_BROKER_SYNC, 0, 0, -1, timeout_ms, &seq))
 		return err;
 	return wait_acked(seq, timeout_ms);
 }

@@ -66,6 +66,13 @@ public:
 	// have done it (a block must not be reused before: BPF may still write it) and returns
 	// its verdict or -ETIMEDOUT.
 	int unregister_thread(pid_t tid, int wait_ms = 0);
+	// The same with a thread pidfd, for a client in another pid namespace than tldd.
+	int unregister_pidfd(int pidfd, int wait_ms = 0);
+
+	// Whether tldd, as the connection's peer, is invisible in our pid namespace (its pid reads
+	// as 0): then our tids mean nothing to it and threads must be named by pidfds. Known once
+	// connected; false before.
+	bool needs_pidfds() const { return needs_pidfds_.load(std::memory_order_acquire); }
 
 	// Waits up to timeout_ms until tldd has handled every request sent before. Returns 0,
 	// -ETIMEDOUT, or -errno.
@@ -94,8 +101,9 @@ private:
 	int send_request(std::uint16_t type, std::uint32_t flags, std::int32_t tid,
 	                 std::uint32_t page, std::uint16_t start, std::uint16_t size, int pass_fd,
 	                 std::uint32_t *seq_out);
-	int send_waiting(std::uint16_t type, std::uint32_t flags, std::int32_t tid, int timeout_ms,
-	                 std::uint32_t *seq);
+	int send_waiting(std::uint16_t type, std::uint32_t flags, std::int32_t tid, int pass_fd,
+	                 int timeout_ms, std::uint32_t *seq);
+	int unregister(std::uint32_t flags, std::int32_t tid, int pass_fd, int wait_ms);
 	int reconnect(std::uint64_t seen_state);
 	int open_connection(int *out);
 	void mark_broken(std::uint64_t seen_state);
@@ -108,6 +116,7 @@ private:
 	std::atomic<int> fd_{-1};
 	std::atomic<int> memfd_{-1};
 	std::atomic<int> board_{-1};
+	std::atomic<bool> needs_pidfds_{false};
 	// (generation << 1) | broken: a failure seen on an old connection does not break the new.
 	std::atomic<std::uint64_t> state_{0};
 	std::atomic<std::uint32_t> seq_{0};

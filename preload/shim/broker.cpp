@@ -6,10 +6,12 @@
 
 #include <atomic>
 #include <cerrno>
+#include <unistd.h>
 
 #include "board.h"
 #include "broker_client.h"
 #include "libtld/keys.h"
+#include "sys/syscalls.h"
 
 namespace tld::shim {
 namespace {
@@ -37,7 +39,9 @@ int broker_connect(const char *socket_path)
 	int board_fd = board::init();
 	if (int err = g_client.connect(); err < 0)
 		return err;
-	return g_client.hello(memfd, board_fd < 0 ? -1 : board_fd);
+	// From another pid namespace tldd cannot resolve the tids on a board: pidfds instead.
+	bool board = board_fd >= 0 && !g_client.needs_pidfds();
+	return g_client.hello(memfd, board ? board_fd : -1);
 }
 
 bool broker_connected()
@@ -51,8 +55,27 @@ bool broker_reconnected()
 	return g_seen_reconnects.exchange(now, std::memory_order_acq_rel) != now;
 }
 
+namespace {
+
+// A thread named by its pidfd: the only name tldd understands from another pid namespace. It
+// costs the thread a pidfd and a message, as the board does not.
+int register_by_pidfd(pid_t tid, const arena::Block &block)
+{
+	(void)g_client.poll_events();
+	int pidfd = sys::pidfd_open_thread(tid);
+	if (pidfd < 0)
+		return pidfd;
+	int err = g_client.register_pidfd(pidfd, block.page_index, block.start, keys::block_size());
+	close(pidfd);
+	return err;
+}
+
+} // namespace
+
 int broker_register(pid_t tid, const arena::Block &block)
 {
+	if (g_client.needs_pidfds())
+		return register_by_pidfd(tid, block);
 	int ring = board::publish(arena::index_of(block), keys::block_size(), tid);
 	if (ring == 0)
 		return 0; // tldd reads the board anyway: no syscall at all
@@ -70,7 +93,15 @@ int broker_register(pid_t tid, const arena::Block &block)
 
 int broker_unregister(pid_t tid, bool wait)
 {
-	return g_client.unregister_thread(tid, wait ? kUnregisterWaitMs : 0);
+	int wait_ms = wait ? kUnregisterWaitMs : 0;
+	if (!g_client.needs_pidfds())
+		return g_client.unregister_thread(tid, wait_ms);
+	int pidfd = sys::pidfd_open_thread(tid);
+	if (pidfd < 0)
+		return pidfd;
+	int err = g_client.unregister_pidfd(pidfd, wait_ms);
+	close(pidfd);
+	return err;
 }
 
 void broker_forget_block(const arena::Block &block)

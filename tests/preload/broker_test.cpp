@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <sys/stat.h>
 
 #include <bpf/bpf.h>
@@ -115,6 +116,52 @@ TEST_F(PreloadBroker, FailedExecKeepsEveryThreadsHints)
 	expect_all_registered(roles);
 	EXPECT_EQ(app.finish(), 0);
 	EXPECT_EQ(app.err(), "");
+}
+
+// The first child of `pid`, as /proc names it (0 if none).
+pid_t first_child(pid_t pid)
+{
+	std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) +
+	                 "/children");
+	pid_t child = 0;
+	in >> child;
+	return child;
+}
+
+// A program in a pid namespace of its own (a container) cannot name its threads to tldd by
+// tid: the preload notices that tldd's pid reads as 0 and registers with thread pidfds.
+TEST_F(PreloadBroker, ProgramInAnotherPidNamespaceRegistersByPidfd)
+{
+	App app({"/usr/bin/unshare", "--pid", "--fork", "/usr/bin/env",
+	         "LD_PRELOAD=" + preload_path(), "TLD_CONFIG=" + config_, app_path("threads_app"),
+	         "serve"},
+	        {});
+	app.wait_ready();
+	app.send("spawn worker-a");
+	app.wait_ready();
+	app.send("spawn worker-b");
+	auto roles = app.wait_ready();
+	ASSERT_EQ(roles.size(), 3u) << app.err();
+	EXPECT_EQ(roles.count(1), 1u) << "the program is pid 1 of its namespace";
+	pid_t host = first_child(app.pid());
+	ASSERT_GT(host, 1);
+	std::vector<unsigned> prios;
+	for (int i = 0; i < 300 && prios.size() < 3; i++) {
+		prios.clear();
+		for (auto &[tid, h] : read_hints(map_.get())) {
+			if (h.pid != host)
+				continue;
+			EXPECT_EQ(h.found, 15u);
+			EXPECT_EQ(h.deadline_ns, 2000000u);
+			prios.push_back(h.prio);
+		}
+		usleep(10000);
+	}
+	std::sort(prios.begin(), prios.end());
+	EXPECT_EQ(prios, (std::vector<unsigned>{1, 5, 5})) << "main and two workers, by pidfd";
+	EXPECT_EQ(app.finish(), 0);
+	EXPECT_EQ(app.err(), "");
+	EXPECT_EQ(tldd_.log().find(") rejected: "), std::string::npos) << tldd_.log();
 }
 
 TEST_F(PreloadBroker, DaemonAppearingLaterIsPickedUp)
