@@ -161,6 +161,21 @@ TEST_F(PreloadBroker, ProgramInAnotherPidNamespaceRegistersByPidfd)
 	EXPECT_EQ(prios, (std::vector<unsigned>{1, 5, 5})) << "main and two workers, by pidfd";
 	EXPECT_EQ(app.finish(), 0);
 	EXPECT_EQ(app.err(), "");
+
+	// exec into an image without the preload: the exec'ing thread unregisters by pidfd too.
+	App clean({"/usr/bin/unshare", "--pid", "--fork", "/usr/bin/env",
+	           "LD_PRELOAD=" + preload_path(), "TLD_CONFIG=" + config_, app_path("threads_app"),
+	           "exec", "clean"},
+	          {});
+	bool new_image = false;
+	for (auto &[tid, role] : clean.wait_ready())
+		new_image |= role == "main";
+	ASSERT_TRUE(new_image) << clean.err();
+	pid_t host_clean = first_child(clean.pid());
+	ASSERT_GT(host_clean, 1);
+	for (auto &[tid, h] : read_hints(map_.get()))
+		EXPECT_NE(h.pid, host_clean) << "thread " << tid << " of the new image has hints";
+	EXPECT_EQ(clean.finish(), 0) << clean.err();
 	EXPECT_EQ(tldd_.log().find(") rejected: "), std::string::npos) << tldd_.log();
 }
 
