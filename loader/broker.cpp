@@ -4,7 +4,6 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <ctime>
 #include <malloc.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -13,19 +12,13 @@
 
 #include "log.h"
 #include "notify.h"
+#include "sys/clock.h"
 
 namespace tld::tldd {
 
 namespace {
 
 constexpr unsigned kBudget = 64; // messages per client per wakeup
-
-std::uint64_t now_ns()
-{
-	timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull + ts.tv_nsec;
-}
 
 sigset_t loop_signals()
 {
@@ -172,7 +165,7 @@ int Broker::scan_timeout_ms() const
 {
 	if (due_.empty())
 		return -1;
-	std::uint64_t now = now_ns(), due = due_.begin()->first;
+	std::uint64_t now = sys::monotonic_ns(), due = due_.begin()->first;
 	if (due <= now)
 		return 0;
 	// Rounded up: waking before the delay is up would only spin.
@@ -181,7 +174,7 @@ int Broker::scan_timeout_ms() const
 
 void Broker::run_due_scans()
 {
-	std::uint64_t now = now_ns();
+	std::uint64_t now = sys::monotonic_ns();
 	while (!due_.empty() && due_.begin()->first <= now) {
 		int fd = due_.begin()->second;
 		due_.erase(due_.begin());

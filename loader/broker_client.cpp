@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "protocol.h"
+#include "sys/clock.h"
 
 namespace tld::broker {
 
@@ -20,13 +21,6 @@ namespace {
 
 constexpr std::uint64_t kRetryNs = 100'000'000; // between failed connects
 constexpr std::uint64_t kBroken = 1;
-
-std::uint64_t now_ns()
-{
-	timespec ts;
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull + ts.tv_nsec;
-}
 
 // One message, with at most one fd, never blocking and never raising SIGPIPE.
 int send_msg(int sock, const tld_broker_req &req, int pass_fd)
@@ -119,7 +113,7 @@ int Client::reconnect(std::uint64_t seen_state)
 		pthread_mutex_unlock(&lock_);
 		return 0;
 	}
-	std::uint64_t now = now_ns();
+	std::uint64_t now = sys::coarse_monotonic_ns();
 	if (now < next_try_ns_.load(std::memory_order_relaxed)) {
 		pthread_mutex_unlock(&lock_);
 		return -ENOTCONN;
@@ -242,10 +236,11 @@ int Client::register_pidfd(int pidfd, std::uint32_t page, std::uint16_t start, s
 int Client::send_waiting(std::uint16_t type, std::uint32_t flags, std::int32_t tid, int pass_fd,
                          int timeout_ms, std::uint32_t *seq)
 {
-	std::uint64_t deadline = now_ns() + static_cast<std::uint64_t>(timeout_ms) * 1'000'000;
+	std::uint64_t deadline =
+	        sys::coarse_monotonic_ns() + static_cast<std::uint64_t>(timeout_ms) * 1'000'000;
 	for (;;) {
 		int err = send_request(type, flags, tid, 0, 0, 0, pass_fd, seq);
-		if (err != -EAGAIN || now_ns() >= deadline)
+		if (err != -EAGAIN || sys::coarse_monotonic_ns() >= deadline)
 			return err;
 		pollfd p{fd_.load(std::memory_order_acquire), POLLOUT, 0};
 		poll(&p, 1, 10);

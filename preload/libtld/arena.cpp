@@ -9,12 +9,12 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../sys/clock.h"
 #include "keys.h"
 
 namespace tld::arena {
@@ -71,13 +71,6 @@ std::uint32_t g_fresh = 0; // next never-used block
 std::uint32_t g_q_head = kNone, g_q_tail = kNone;
 std::atomic<std::size_t> g_live{0};
 std::atomic<std::uint64_t> g_quarantine_ns{1'000'000'000};
-
-std::uint64_t now_ns()
-{
-	timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return std::uint64_t(ts.tv_sec) * 1'000'000'000 + std::uint64_t(ts.tv_nsec);
-}
 
 int map_pages(int fd, std::size_t first, std::size_t count)
 {
@@ -164,7 +157,7 @@ Block block_at(std::uint32_t idx)
 // Called with g_lock held: a quarantined block whose time is up, or a fresh one.
 int take_index(std::uint32_t *out)
 {
-	if (g_q_head != kNone && now_ns() - g_slots[g_q_head].freed_ns >=
+	if (g_q_head != kNone && sys::monotonic_ns() - g_slots[g_q_head].freed_ns >=
 	                                 g_quarantine_ns.load(std::memory_order_relaxed)) {
 		*out = g_q_head;
 		g_q_head = g_slots[g_q_head].next;
@@ -260,7 +253,7 @@ void release(const Block &block)
 	if (idx >= g_fresh || !g_slots[idx].live)
 		return;
 	g_slots[idx].live = 0;
-	enqueue(idx, now_ns());
+	enqueue(idx, sys::monotonic_ns());
 	g_live.fetch_sub(1, std::memory_order_relaxed);
 }
 

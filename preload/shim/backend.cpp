@@ -5,7 +5,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <string>
 
 #include "broker.h"
@@ -15,6 +14,7 @@
 #include "libtld/thread.h"
 #include "log.h"
 #include "registry.h"
+#include "sys/clock.h"
 #include "sys/syscalls.h"
 
 namespace tld::shim {
@@ -30,13 +30,6 @@ std::atomic<int> g_map_fd{-1};
 std::atomic<long> g_map_id{0};
 std::atomic<std::uint64_t> g_next_try_ns{0};
 constexpr std::uint64_t kRetryNs = 1'000'000'000;
-
-std::uint64_t coarse_now_ns()
-{
-	timespec ts;
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return std::uint64_t(ts.tv_sec) * 1'000'000'000 + std::uint64_t(ts.tv_nsec);
-}
 
 // The map fd if it still is the map we opened; reopens it if the program closed it.
 int direct_map_fd()
@@ -129,7 +122,7 @@ bool choose_path(std::string *why)
 // With no path, tries again at most once a second; on success registers every listed thread.
 void maybe_reconnect()
 {
-	std::uint64_t now = coarse_now_ns();
+	std::uint64_t now = sys::coarse_monotonic_ns();
 	std::uint64_t next = g_next_try_ns.load(std::memory_order_relaxed);
 	if (now < next || !g_next_try_ns.compare_exchange_strong(next, now + kRetryNs))
 		return;
@@ -223,7 +216,7 @@ void backend_init(const config::Options &options)
 	std::string why;
 	if (!choose_path(&why))
 		warn_once("%s", why.c_str());
-	g_next_try_ns.store(coarse_now_ns() + kRetryNs, std::memory_order_relaxed);
+	g_next_try_ns.store(sys::coarse_monotonic_ns() + kRetryNs, std::memory_order_relaxed);
 	thread::set_backend(&g_backend);
 }
 

@@ -3,13 +3,13 @@
 
 #include <atomic>
 #include <cerrno>
-#include <ctime>
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "protocol.h"
+#include "sys/clock.h"
 
 namespace tld::shim::board {
 namespace {
@@ -28,12 +28,6 @@ std::atomic<std::uint64_t> g_rung_ns{0}; // when publish() last asked for a DOOR
 // A scan later than tldd's delay by this much is not coming: that tldd is gone or stuck.
 constexpr std::uint64_t kOverdueNs = 100'000'000;
 
-std::uint64_t coarse_now_ns()
-{
-	timespec ts;
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return std::uint64_t(ts.tv_sec) * 1'000'000'000 + std::uint64_t(ts.tv_nsec);
-}
 int g_memfd = -1;
 tld_broker_board *g_board = nullptr;
 
@@ -104,7 +98,7 @@ int publish(std::uint32_t index, std::uint32_t block_size, pid_t tid)
 	// Pairs with tldd storing armed = 1 before it reads the slots: either that scan sees our
 	// slot, or we see armed and ring for the next one.
 	bool ring = __atomic_exchange_n(&g_board->armed, 0u, __ATOMIC_SEQ_CST) != 0;
-	std::uint64_t now = coarse_now_ns();
+	std::uint64_t now = sys::coarse_monotonic_ns();
 	std::uint64_t rung = g_rung_ns.load(std::memory_order_relaxed);
 	if (!ring) {
 		// A scan is owed; only a tldd that died owes it for long (a new one reads the whole
