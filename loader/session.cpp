@@ -166,38 +166,22 @@ int Session::hello(const Request &req, Fd memfd)
 		reject(req, -EALREADY, 0, "second HELLO on one connection");
 		return -EALREADY;
 	}
-	int seals = fcntl(memfd.get(), F_GET_SEALS);
-	if (seals < 0) {
-		reject(req, -EBADF, 0, "HELLO fd is not a memfd");
-		return -EBADF;
+	std::uint64_t size = 0;
+	const char *why = nullptr;
+	if (int err = check_memfd(memfd.get(), &size, &why)) {
+		reject(req, err, 0, why);
+		return err;
 	}
-	// Without F_SEAL_SHRINK the client could truncate pages that BPF has pinned uptrs into.
-	if (!(seals & F_SEAL_SHRINK)) {
-		reject(req, -EINVAL, 0, "memfd is not sealed with F_SEAL_SHRINK");
-		return -EINVAL;
-	}
-	struct stat st;
-	if (fstat(memfd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
-		reject(req, -EBADF, 0, "HELLO fd is not a regular memfd");
-		return -EBADF;
-	}
-	std::uint64_t size = static_cast<std::uint64_t>(st.st_size);
 	if (size > ctx_.limits->max_memfd_bytes) {
 		reject(req, -E2BIG, 0, "memfd larger than --max-memfd-bytes");
 		return -E2BIG;
 	}
-	if (size < TLD_PAGE_SIZE) {
-		reject(req, -EINVAL, 0, "memfd smaller than its meta page");
-		return -EINVAL;
-	}
 	std::uint64_t pages = size / TLD_PAGE_SIZE;
 	// uptrs must point at writable user memory: a write-sealed memfd fails here, not later.
-	void *m = mmap(nullptr, pages * TLD_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-	               memfd.get(), 0);
-	if (m == MAP_FAILED) {
-		int err = -errno;
-		reject(req, err == -EPERM ? -EACCES : err, 0, "cannot map the memfd read-write");
-		return err == -EPERM ? -EACCES : err;
+	void *m = nullptr;
+	if (int err = map_memfd(memfd.get(), pages * TLD_PAGE_SIZE, &m)) {
+		reject(req, err, 0, "cannot map the memfd read-write");
+		return err;
 	}
 	map_ = m;
 	pages_ = pages;
@@ -206,6 +190,35 @@ int Session::hello(const Request &req, Fd memfd)
 	LOG_D("client pid %d: memfd of %llu pages%s", peer_.tgid,
 	      static_cast<unsigned long long>(pages),
 	      same_pidns_ ? "" : ", other pid namespace: pidfds only");
+	return 0;
+}
+
+int Session::check_memfd(int fd, std::uint64_t *size, const char **why)
+{
+	int seals = fcntl(fd, F_GET_SEALS);
+	struct stat st;
+	if (seals < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		*why = "the fd is not a memfd";
+		return -EBADF;
+	}
+	if (!(seals & F_SEAL_SHRINK)) {
+		*why = "memfd is not sealed with F_SEAL_SHRINK";
+		return -EINVAL;
+	}
+	*size = static_cast<std::uint64_t>(st.st_size);
+	if (*size < TLD_PAGE_SIZE) {
+		*why = "memfd smaller than a page";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int Session::map_memfd(int fd, std::uint64_t bytes, void **out)
+{
+	void *m = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		return errno == EPERM ? -EACCES : -errno;
+	*out = m;
 	return 0;
 }
 

@@ -7,15 +7,13 @@
 // Everything in the board is the client's to change at any moment: every word is read once,
 // atomically, and checked like a REGISTER's fields; the scan is bounded by what tldd mapped.
 #include <cerrno>
-#include <ctime>
-#include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 
 #include <tld/abi.h>
 
 #include "log.h"
 #include "session.h"
+#include "sys/clock.h"
 
 namespace tld::tldd {
 namespace {
@@ -24,13 +22,6 @@ using broker::Request;
 
 // 1 MiB: 131,068 slots, far more blocks than --max-threads-per-client allows registered.
 constexpr std::uint64_t kMaxBoardBytes = 1u << 20;
-
-std::uint64_t now_ns()
-{
-	timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull + ts.tv_nsec;
-}
 
 template <typename T> T load(const void *p)
 {
@@ -49,29 +40,18 @@ int Session::board(const Request &req, Fd memfd)
 		reject(req, -EALREADY, 0, "second BOARD on one connection");
 		return -EALREADY;
 	}
-	// Without F_SEAL_SHRINK the client could truncate the board under tldd's reads (SIGBUS).
-	int seals = fcntl(memfd.get(), F_GET_SEALS);
-	struct stat st;
-	if (seals < 0 || fstat(memfd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
-		reject(req, -EBADF, 0, "BOARD fd is not a memfd");
-		return -EBADF;
-	}
-	if (!(seals & F_SEAL_SHRINK)) {
-		reject(req, -EINVAL, 0, "board memfd is not sealed with F_SEAL_SHRINK");
-		return -EINVAL;
-	}
-	std::uint64_t size = static_cast<std::uint64_t>(st.st_size);
-	if (size < TLD_PAGE_SIZE) {
-		reject(req, -EINVAL, 0, "board smaller than a page");
-		return -EINVAL;
+	std::uint64_t size = 0;
+	const char *why = nullptr;
+	if (int err = check_memfd(memfd.get(), &size, &why)) {
+		reject(req, err, 0, why);
+		return err;
 	}
 	if (size > kMaxBoardBytes)
 		size = kMaxBoardBytes; // slots past what tldd maps are simply never read
 	size -= size % TLD_PAGE_SIZE;
 	// tldd writes `armed`: a write-sealed board fails here.
-	void *m = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd.get(), 0);
-	if (m == MAP_FAILED) {
-		int err = errno == EPERM ? -EACCES : -errno;
+	void *m = nullptr;
+	if (int err = map_memfd(memfd.get(), size, &m)) {
 		reject(req, err, 0, "cannot map the board read-write");
 		return err;
 	}
@@ -105,7 +85,7 @@ void Session::schedule_scan()
 {
 	// A pending scan covers later changes too: it re-arms the doorbell only when it runs.
 	if (!scan_due_ns_)
-		scan_due_ns_ = now_ns() + ctx_.limits->registration_delay_ns;
+		scan_due_ns_ = sys::monotonic_ns() + ctx_.limits->registration_delay_ns;
 }
 
 bool Session::scan_board()
