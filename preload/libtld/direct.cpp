@@ -2,7 +2,6 @@
 #include "direct.h"
 
 #include <cerrno>
-#include <unistd.h>
 
 #include <tld/abi.h>
 
@@ -15,25 +14,20 @@ int register_thread(int map_fd, pid_t tid, const arena::Block &block)
 	tld_meta_u *meta = arena::meta();
 	if (!meta || !block)
 		return -EINVAL;
-	int pidfd = sys::pidfd_open_thread(tid);
-	if (pidfd < 0)
-		return pidfd;
 	tld_map_value value = {};
 	value.data = static_cast<tld_data_u *>(block.page);
 	value.meta = meta;
 	value.start = block.start;
-	int err = sys::bpf_map_update(map_fd, &pidfd, &value, BPF_ANY);
-	close(pidfd);
+	int err = sys::with_thread_pidfd(tid, [&](int pidfd) {
+		return sys::bpf_map_update(map_fd, &pidfd, &value, BPF_ANY);
+	});
 	return err < 0 ? err : 0;
 }
 
 int unregister_thread(int map_fd, pid_t tid)
 {
-	int pidfd = sys::pidfd_open_thread(tid);
-	if (pidfd < 0)
-		return pidfd;
-	int err = sys::bpf_map_delete(map_fd, &pidfd);
-	close(pidfd);
+	int err = sys::with_thread_pidfd(
+	        tid, [&](int pidfd) { return sys::bpf_map_delete(map_fd, &pidfd); });
 	return err == -ENOENT ? 0 : err;
 }
 

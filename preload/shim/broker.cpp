@@ -6,7 +6,6 @@
 
 #include <atomic>
 #include <cerrno>
-#include <unistd.h>
 
 #include "board.h"
 #include "broker_client.h"
@@ -55,27 +54,17 @@ bool broker_reconnected()
 	return g_seen_reconnects.exchange(now, std::memory_order_acq_rel) != now;
 }
 
-namespace {
-
-// A thread named by its pidfd: the only name tldd understands from another pid namespace. It
-// costs the thread a pidfd and a message, as the board does not.
-int register_by_pidfd(pid_t tid, const arena::Block &block)
-{
-	(void)g_client.poll_events();
-	int pidfd = sys::pidfd_open_thread(tid);
-	if (pidfd < 0)
-		return pidfd;
-	int err = g_client.register_pidfd(pidfd, block.page_index, block.start, keys::block_size());
-	close(pidfd);
-	return err;
-}
-
-} // namespace
-
 int broker_register(pid_t tid, const arena::Block &block)
 {
-	if (g_client.needs_pidfds())
-		return register_by_pidfd(tid, block);
+	// From another pid namespace tldd knows threads only by pidfd: a pidfd and a message
+	// each, as the board does not cost.
+	if (g_client.needs_pidfds()) {
+		(void)g_client.poll_events();
+		return sys::with_thread_pidfd(tid, [&](int pidfd) {
+			return g_client.register_pidfd(pidfd, block.page_index, block.start,
+			                               keys::block_size());
+		});
+	}
 	int ring = board::publish(arena::index_of(block), keys::block_size(), tid);
 	if (ring == 0)
 		return 0; // tldd reads the board anyway: no syscall at all
@@ -96,12 +85,8 @@ int broker_unregister(pid_t tid, bool wait)
 	int wait_ms = wait ? kUnregisterWaitMs : 0;
 	if (!g_client.needs_pidfds())
 		return g_client.unregister_thread(tid, wait_ms);
-	int pidfd = sys::pidfd_open_thread(tid);
-	if (pidfd < 0)
-		return pidfd;
-	int err = g_client.unregister_pidfd(pidfd, wait_ms);
-	close(pidfd);
-	return err;
+	return sys::with_thread_pidfd(
+	        tid, [&](int pidfd) { return g_client.unregister_pidfd(pidfd, wait_ms); });
 }
 
 void broker_forget_block(const arena::Block &block)

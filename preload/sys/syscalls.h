@@ -37,6 +37,18 @@ inline int pidfd_open_thread(pid_t tid)
 	return static_cast<int>(ret(::syscall(SYS_pidfd_open, tid, PIDFD_THREAD)));
 }
 
+// Runs `use(pidfd)` with a pidfd of thread `tid`, closed afterwards: how a thread is named to
+// the task storage map and to tldd. Returns use's result, or -errno from pidfd_open.
+template <typename Use> int with_thread_pidfd(pid_t tid, Use use)
+{
+	int pidfd = pidfd_open_thread(tid);
+	if (pidfd < 0)
+		return pidfd;
+	int result = use(pidfd);
+	::close(pidfd);
+	return result;
+}
+
 inline int bpf(int cmd, union bpf_attr *attr)
 {
 	return static_cast<int>(ret(::syscall(SYS_bpf, cmd, attr, sizeof(*attr))));
