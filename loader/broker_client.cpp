@@ -4,9 +4,9 @@
 
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <stddef.h>
 #include <sys/socket.h>
 #include <type_traits>
@@ -159,7 +159,7 @@ int Client::connect()
 
 int Client::send_request(std::uint16_t type, std::uint32_t flags, std::int32_t tid,
                          std::uint32_t page, std::uint16_t start, std::uint16_t size, int pass_fd,
-                         std::uint32_t *seq_out)
+                         std::uint32_t seq)
 {
 	int err = -ENOTCONN;
 	// Sent twice at most: a connection found dead is replaced and the request sent again.
@@ -174,8 +174,8 @@ int Client::send_request(std::uint16_t type, std::uint32_t flags, std::int32_t t
 			continue;
 		}
 		tld_broker_req req;
-		std::uint32_t seq = seq_.fetch_add(1, std::memory_order_relaxed) + 1;
-		fill(&req, type, seq, flags);
+		fill(&req, type, seq ? seq : seq_.fetch_add(1, std::memory_order_relaxed) + 1,
+		     flags);
 		req.tid = tid;
 		req.page = page;
 		req.start = start;
@@ -183,8 +183,6 @@ int Client::send_request(std::uint16_t type, std::uint32_t flags, std::int32_t t
 		err = send_msg(fd, req, pass_fd);
 		if (!err) {
 			sent_.fetch_add(1, std::memory_order_relaxed);
-			if (seq_out)
-				*seq_out = seq;
 			return 0;
 		}
 		sends++;
@@ -210,52 +208,79 @@ int Client::hello(int memfd, int board_memfd)
 	// A connection opened since these were set said them already (open_connection()).
 	int err = 0;
 	if (had_memfd != memfd)
-		err = send_request(TLD_BROKER_HELLO, 0, getpid(), 0, 0, 0, memfd, nullptr);
+		err = send_request(TLD_BROKER_HELLO, 0, getpid(), 0, 0, 0, memfd, 0);
 	if (!err && board_memfd >= 0 && had_board != board_memfd)
-		err = send_request(TLD_BROKER_BOARD, 0, 0, 0, 0, 0, board_memfd, nullptr);
+		err = send_request(TLD_BROKER_BOARD, 0, 0, 0, 0, 0, board_memfd, 0);
 	return err;
 }
 
 int Client::doorbell()
 {
-	return send_request(TLD_BROKER_DOORBELL, 0, 0, 0, 0, 0, -1, nullptr);
+	return send_request(TLD_BROKER_DOORBELL, 0, 0, 0, 0, 0, -1, 0);
 }
 
 int Client::register_thread(pid_t tid, std::uint32_t page, std::uint16_t start, std::uint16_t size)
 {
-	return send_request(TLD_BROKER_REGISTER, 0, tid, page, start, size, -1, nullptr);
+	return send_request(TLD_BROKER_REGISTER, 0, tid, page, start, size, -1, 0);
 }
 
 int Client::register_pidfd(int pidfd, std::uint32_t page, std::uint16_t start, std::uint16_t size)
 {
 	return send_request(TLD_BROKER_REGISTER, TLD_BROKER_F_PIDFD, 0, page, start, size, pidfd,
-	                    nullptr);
+	                    0);
 }
 
-// For the calls that wait anyway: a full queue (tldd behind) is waited out, up to timeout_ms.
-int Client::send_waiting(std::uint16_t type, std::uint32_t flags, std::int32_t tid, int pass_fd,
-                         int timeout_ms, std::uint32_t *seq)
+// Takes the next seq whose answer slot is free and marks it pending: only an answer to that
+// exact seq may fill it, so neither another waiter nor an ERROR for a request nobody waits
+// for can overwrite the answer before its waiter reads it.
+std::uint32_t Client::reserve_answer()
 {
-	std::uint64_t deadline =
-	        sys::coarse_monotonic_ns() + static_cast<std::uint64_t>(timeout_ms) * 1'000'000;
+	for (unsigned tries = 1;; tries++) {
+		if (tries % kAnswers == 0)
+			sched_yield(); // every slot is waited on: let a waiter finish
+		std::uint32_t seq = seq_.fetch_add(1, std::memory_order_relaxed) + 1;
+		if (seq == 0)
+			continue; // 0 means "not reserved" to send_request()
+		std::uint64_t free = 0;
+		if (answers_[seq % kAnswers].compare_exchange_strong(
+		            free, answer_word(seq, kPending), std::memory_order_acq_rel))
+			return seq;
+	}
+}
+
+void Client::release_answer(std::uint32_t seq)
+{
+	answers_[seq % kAnswers].store(0, std::memory_order_release);
+}
+
+// For the calls that wait anyway: a full queue (tldd behind) is waited out, up to timeout_ms,
+// then the answer to that request is waited for in what is left of it.
+int Client::request_and_wait(std::uint16_t type, std::uint32_t flags, std::int32_t tid, int pass_fd,
+                             int timeout_ms)
+{
+	std::uint64_t start = sys::monotonic_ns();
+	std::uint64_t deadline = start + static_cast<std::uint64_t>(timeout_ms) * 1'000'000;
+	std::uint32_t seq = reserve_answer();
+	int err;
 	for (;;) {
-		int err = send_request(type, flags, tid, 0, 0, 0, pass_fd, seq);
-		if (err != -EAGAIN || sys::coarse_monotonic_ns() >= deadline)
-			return err;
+		err = send_request(type, flags, tid, 0, 0, 0, pass_fd, seq);
+		if (err != -EAGAIN || sys::monotonic_ns() >= deadline)
+			break;
 		pollfd p{fd_.load(std::memory_order_acquire), POLLOUT, 0};
 		poll(&p, 1, 10);
 	}
+	if (!err)
+		err = wait_answer(seq, deadline);
+	release_answer(seq);
+	return err;
 }
 
 int Client::unregister(std::uint32_t flags, std::int32_t tid, int pass_fd, int wait_ms)
 {
-	std::uint32_t seq = 0;
 	if (wait_ms <= 0)
-		return send_request(TLD_BROKER_UNREGISTER, flags, tid, 0, 0, 0, pass_fd, &seq);
-	if (int err = send_waiting(TLD_BROKER_UNREGISTER, flags | TLD_BROKER_F_ACK, tid, pass_fd,
-	                           wait_ms, &seq))
-		return err;
-	return wait_acked(seq, wait_ms);
+		return send_request(TLD_BROKER_UNREGISTER, flags, tid, 0, 0, 0, pass_fd, 0);
+	return request_and_wait(TLD_BROKER_UNREGISTER, flags | TLD_BROKER_F_ACK, tid, pass_fd,
+	                        wait_ms);
 }
 
 int Client::unregister_thread(pid_t tid, int wait_ms)
@@ -270,36 +295,28 @@ int Client::unregister_pidfd(int pidfd, int wait_ms)
 
 int Client::sync(int timeout_ms)
 {
-	std::uint32_t seq = 0;
-	if (int err = send_waiting(TLD_BROKER_SYNC, 0, 0, -1, timeout_ms, &seq))
-		return err;
-	return wait_acked(seq, timeout_ms);
+	return request_and_wait(TLD_BROKER_SYNC, 0, 0, -1, timeout_ms);
 }
 
-// Waits for the answer to request `seq`. Requests are numbered before they are sent, so two
-// threads can send theirs in the other order: only the exact seq's answer proves it handled.
-int Client::wait_acked(std::uint32_t seq, int timeout_ms)
+// Waits for the answer to the reserved request `seq`. Any thread may read it off the shared
+// socket, so it is looked up in its slot rather than expected from our own recv().
+int Client::wait_answer(std::uint32_t seq, std::uint64_t deadline_ns)
 {
-	timespec start;
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	std::atomic<std::uint64_t> &slot = answers_[seq % kAnswers];
+	const std::atomic<std::uint64_t> &slot = answers_[seq % kAnswers];
 	for (;;) {
 		int err = poll_events();
 		if (err < 0)
 			return err;
 		std::uint64_t answer = slot.load(std::memory_order_acquire);
-		if (static_cast<std::uint32_t>(answer >> 32) == seq)
+		if (answer != answer_word(seq, kPending))
 			return static_cast<std::int32_t>(static_cast<std::uint32_t>(answer));
-		timespec now;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		long spent = (now.tv_sec - start.tv_sec) * 1000 +
-		             (now.tv_nsec - start.tv_nsec) / 1000000;
-		if (spent >= timeout_ms)
+		std::uint64_t now = sys::monotonic_ns();
+		if (now >= deadline_ns)
 			return -ETIMEDOUT;
 		pollfd p{fd_.load(std::memory_order_acquire), POLLIN, 0};
 		// Short slices: another thread may read our answer from the shared socket.
-		int slice = timeout_ms - static_cast<int>(spent);
-		poll(&p, 1, slice < 10 ? slice : 10);
+		std::uint64_t left_ms = (deadline_ns - now + 999'999) / 1'000'000;
+		poll(&p, 1, left_ms < 10 ? static_cast<int>(left_ms) : 10);
 	}
 }
 
@@ -319,11 +336,12 @@ void Client::account(const void *event)
 		last_error_tid_.store(ev.tid, std::memory_order_relaxed);
 	}
 	// An ERROR also answers the request: anyone waiting for it learns the verdict.
-	if (ev.hdr.type == TLD_BROKER_ACK || ev.hdr.type == TLD_BROKER_ERROR)
-		answers_[ev.hdr.seq % kAnswers].store(
-		        (static_cast<std::uint64_t>(ev.hdr.seq) << 32) |
-		                static_cast<std::uint32_t>(ev.error),
-		        std::memory_order_release);
+	// Only a reserved slot takes it: see reserve_answer().
+	if (ev.hdr.type == TLD_BROKER_ACK || ev.hdr.type == TLD_BROKER_ERROR) {
+		std::uint64_t pending = answer_word(ev.hdr.seq, kPending);
+		answers_[ev.hdr.seq % kAnswers].compare_exchange_strong(
+		        pending, answer_word(ev.hdr.seq, ev.error), std::memory_order_acq_rel);
+	}
 }
 
 int Client::poll_events()

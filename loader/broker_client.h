@@ -98,16 +98,19 @@ public:
 	void close();
 
 private:
+	// seq 0: the next one; else a seq from reserve_answer().
 	int send_request(std::uint16_t type, std::uint32_t flags, std::int32_t tid,
 	                 std::uint32_t page, std::uint16_t start, std::uint16_t size, int pass_fd,
-	                 std::uint32_t *seq_out);
-	int send_waiting(std::uint16_t type, std::uint32_t flags, std::int32_t tid, int pass_fd,
-	                 int timeout_ms, std::uint32_t *seq);
+	                 std::uint32_t seq);
+	int request_and_wait(std::uint16_t type, std::uint32_t flags, std::int32_t tid, int pass_fd,
+	                     int timeout_ms);
 	int unregister(std::uint32_t flags, std::int32_t tid, int pass_fd, int wait_ms);
 	int reconnect(std::uint64_t seen_state);
 	int open_connection(int *out);
 	void mark_broken(std::uint64_t seen_state);
-	int wait_acked(std::uint32_t seq, int timeout_ms);
+	std::uint32_t reserve_answer();
+	void release_answer(std::uint32_t seq);
+	int wait_answer(std::uint32_t seq, std::uint64_t deadline_ns);
 	void account(const void *event);
 
 	char path_[sizeof(sockaddr_un::sun_path)] = {};
@@ -120,10 +123,16 @@ private:
 	// (generation << 1) | broken: a failure seen on an old connection does not break the new.
 	std::atomic<std::uint64_t> state_{0};
 	std::atomic<std::uint32_t> seq_{0};
-	// Answers (ACK or ERROR) by seq % kAnswers: (seq << 32) | (uint32_t)error. Any thread may
-	// read the event that answers another's request, so waiters look their seq up here. At
-	// most one waiting request per thread is in flight, far fewer than kAnswers.
+	// Answers (ACK or ERROR) to the requests somebody waits for, by seq % kAnswers:
+	// answer_word(seq, error), 0 when free. Any thread may read the event that answers
+	// another's request, so waiters look their seq up here. A waiter reserves its slot first
+	// (reserve_answer()), so at most one thread's answer can land in it.
 	static constexpr unsigned kAnswers = 256;
+	static constexpr std::int32_t kPending = 1; // no answer yet: tldd's errors are <= 0
+	static constexpr std::uint64_t answer_word(std::uint32_t seq, std::int32_t error)
+	{
+		return (static_cast<std::uint64_t>(seq) << 32) | static_cast<std::uint32_t>(error);
+	}
 	std::atomic<std::uint64_t> answers_[kAnswers] = {};
 	std::atomic<std::uint64_t> next_try_ns_{0};
 	pthread_mutex_t lock_ = PTHREAD_MUTEX_INITIALIZER; // serializes reconnects

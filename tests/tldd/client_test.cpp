@@ -2,13 +2,17 @@
 // The client library on its own terms: failures come back as events, concurrent senders,
 // no daemon, and a forked child that must not speak for its parent.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
 
 #include "bpffs.h"
 #include "broker_client.h"
+#include "codec.h"
 #include "harness.h"
+#include "protocol.h"
 
 namespace tld::test {
 namespace {
@@ -124,6 +128,58 @@ TEST(ClientNoDaemon, FailsFastWithoutBlocking)
 	EXPECT_GE(client.stats().send_failed, 1u);
 	std::string long_path(200, 'x');
 	EXPECT_EQ(client.set_path(long_path.c_str()), -ENAMETOOLONG);
+}
+
+// A scripted peer in tldd's place, to put events in an order a busy tldd can produce: the
+// answer to a SYNC, then an ERROR for another request whose seq is 256 later (a request
+// nobody waits for), both queued before the client reads either. The ERROR must not take the
+// SYNC's answer slot.
+TEST(ClientAnswers, AnErrorForAnotherRequestDoesNotHideAnAnswer)
+{
+	TempDir dir;
+	std::string path = dir.path() + "/peer.sock";
+	int listener = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	ASSERT_GE(listener, 0);
+	sockaddr_un addr{};
+	addr.sun_family = AF_UNIX;
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
+	ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)), 0);
+	ASSERT_EQ(listen(listener, 1), 0);
+
+	std::thread peer([listener] {
+		int conn = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+		ASSERT_GE(conn, 0);
+		tld_broker_req raw{};
+		ASSERT_EQ(recv(conn, &raw, sizeof(raw), 0), static_cast<ssize_t>(sizeof(raw)));
+		broker::Request sync;
+		ASSERT_EQ(broker::decode_request(&raw, sizeof(raw), 0, 0, &sync), 0);
+		ASSERT_EQ(sync.type, TLD_BROKER_SYNC);
+		broker::Request other = sync;
+		other.type = TLD_BROKER_REGISTER;
+		other.seq = sync.seq + 256;
+		tld_broker_event events[2];
+		broker::make_event(&events[0], sync, TLD_BROKER_ACK, 0, 0, 0);
+		broker::make_event(&events[1], other, TLD_BROKER_ERROR, -EPERM, 0, 0);
+		// Both queued in one call while the client sleeps in poll().
+		usleep(20'000);
+		iovec iov[2] = {{&events[0], sizeof(events[0])}, {&events[1], sizeof(events[1])}};
+		mmsghdr msgs[2] = {};
+		for (int i = 0; i < 2; i++) {
+			msgs[i].msg_hdr.msg_iov = &iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+		}
+		EXPECT_EQ(sendmmsg(conn, msgs, 2, 0), 2);
+		char byte;
+		recv(conn, &byte, 1, 0); // until the client hangs up
+		close(conn);
+	});
+	broker::Client client;
+	ASSERT_EQ(client.set_path(path.c_str()), 0);
+	EXPECT_EQ(client.sync(2000), 0);
+	client.close();
+	peer.join();
+	close(listener);
+	EXPECT_EQ(client.stats().errors, 1u) << "the ERROR was still counted";
 }
 
 } // namespace
