@@ -58,6 +58,8 @@ int tldctl_dump(struct bpf_iter__task *ctx)
 	meta = v->meta;
 	data = v->data;
 	rec.start = v->start;
+	if (v->flags & TLD_MAP_F_BROKERED)
+		rec.flags |= TLDCTL_REC_BROKERED;
 	rec.data_page = (__u64)data;
 	rec.meta_page = (__u64)meta;
 	if (!meta)

@@ -282,6 +282,7 @@ int Session::register_block(const Request &req, int pidfd, pid_t tid, const char
 	                                        static_cast<size_t>(req.page) * TLD_PAGE_SIZE);
 	v.meta = reinterpret_cast<tld_meta_u *>(base);
 	v.start = req.start;
+	v.flags = TLD_MAP_F_BROKERED; // tldctl list's PATH, whatever tldd remembers later
 	if (int err = bpf_map_update_elem(ctx_.map_fd, &pidfd, &v, BPF_ANY)) {
 		*why = "bpf_map_update_elem";
 		return err;

@@ -4,24 +4,24 @@
 #include <fnmatch.h>
 #include <iostream>
 
+#include <tldctl/records.h>
+
 #include "commands.h"
 #include "decode.h"
 #include "json.h"
 #include "map_session.h"
-#include "tldd_client.h"
 
 namespace tld::ctl {
 
 namespace {
 
-const char *path_of(const TlddView &tldd, pid_t tid)
+// tldd flags what it registers (TLD_MAP_F_BROKERED), so this holds with tldd down or restarted.
+const char *path_of(const ThreadData &t)
 {
-	if (!tldd.detailed)
-		return nullptr; // unknown: only tldd knows which threads it registered
-	return tldd.brokered.count(tid) ? "brokered" : "direct";
+	return t.flags & TLDCTL_REC_BROKERED ? "brokered" : "direct";
 }
 
-void print_json(const Context &ctx, const std::vector<ThreadData> &threads, const TlddView &tldd)
+void print_json(const Context &ctx, const std::vector<ThreadData> &threads)
 {
 	JsonWriter j;
 	j.begin_object().field("pin_root", ctx.pin_root).key("processes").begin_array();
@@ -34,10 +34,7 @@ void print_json(const Context &ctx, const std::vector<ThreadData> &threads, cons
 			j.key("threads").begin_array();
 		}
 		j.begin_object().field("tid", t.tid).field("comm", t.comm);
-		if (const char *p = path_of(tldd, t.tid))
-			j.field("path", p);
-		else
-			j.key("path").null();
+		j.field("path", path_of(t));
 		j.key("keys").begin_object();
 		for (const auto &k : t.keys) {
 			Decoded d = decode_value(ctx.keys, t, k);
@@ -62,7 +59,7 @@ void print_json(const Context &ctx, const std::vector<ThreadData> &threads, cons
 	std::cout << j.text() << "\n";
 }
 
-void print_table(const Context &ctx, const std::vector<ThreadData> &threads, const TlddView &tldd)
+void print_table(const Context &ctx, const std::vector<ThreadData> &threads)
 {
 	printf("%-8s %-8s %-16s %-16s %-9s %s\n", "PID", "TID", "PROCESS", "THREAD", "PATH",
 	       "KEYS");
@@ -74,9 +71,8 @@ void print_table(const Context &ctx, const std::vector<ThreadData> &threads, con
 		}
 		if (!t.problem.empty())
 			keys += (keys.empty() ? "" : " ") + std::string("[") + t.problem + "]";
-		const char *path = path_of(tldd, t.tid);
 		printf("%-8d %-8d %-16s %-16s %-9s %s\n", t.pid, t.tid, t.pcomm.c_str(),
-		       t.comm.c_str(), path ? path : "-", keys.c_str());
+		       t.comm.c_str(), path_of(t), keys.c_str());
 	}
 }
 
@@ -97,9 +93,9 @@ int cmd_list(Context &ctx, const Args &args)
 	        "Lists every thread registered in tld_data_map, as BPF reads it (a task iterator\n"
 	        "over the pinned map), with each key decoded by the type keys.conf declares\n"
 	        "(hex when undeclared). PATH is how the thread was registered: brokered by tldd\n"
-	        "or direct; '-' when tldd cannot be asked. Root sees every thread; a user the\n"
-	        "pinned map or BPF refuses reads through tldd and sees only the processes\n"
-	        "they own (real, effective and saved uid theirs).",
+	        "or direct (tldd flags its registrations in the map). Root sees every thread;\n"
+	        "a user the pinned map or BPF refuses reads through tldd and sees only the\n"
+	        "processes they own (real, effective and saved uid theirs).",
 	        opts, pos, args);
 
 	Session session(ctx, "tldctl list", true);
@@ -114,11 +110,10 @@ int cmd_list(Context &ctx, const Args &args)
 			       fnmatch(glob.c_str(), t.pcomm.c_str(), 0) != 0;
 		});
 	}
-	TlddView tldd = query_tldd(ctx.socket);
 	if (ctx.json)
-		print_json(ctx, threads, tldd);
+		print_json(ctx, threads);
 	else
-		print_table(ctx, threads, tldd);
+		print_table(ctx, threads);
 	return kExitOk;
 }
 

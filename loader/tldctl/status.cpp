@@ -11,6 +11,8 @@
 #include <set>
 #include <unistd.h>
 
+#include <tldctl/records.h>
+
 #include "commands.h"
 #include "json.h"
 #include "kernel_checks.h"
@@ -105,7 +107,7 @@ void scan_pins(const std::string &dir, int depth, std::vector<Pinned> &out)
 struct Counts {
 	bool read = false;
 	std::string error;
-	size_t processes = 0, threads = 0, meta_pages = 0, data_pages = 0;
+	size_t processes = 0, threads = 0, meta_pages = 0, data_pages = 0, brokered = 0;
 };
 
 Counts count_registrations(const Context &ctx)
@@ -121,6 +123,7 @@ Counts count_registrations(const Context &ctx)
 		std::set<pid_t> pids;
 		std::set<uint64_t> meta, data;
 		for (const auto &t : threads) {
+			c.brokered += (t.flags & TLDCTL_REC_BROKERED) != 0;
 			pids.insert(t.pid);
 			if (t.meta_page)
 				meta.insert(t.meta_page);
@@ -197,6 +200,7 @@ int cmd_status(Context &ctx, const Args &args)
 			        .field("threads", c.threads)
 			        .field("meta_pages", c.meta_pages)
 			        .field("data_pages", c.data_pages)
+			        .field("brokered_threads", c.brokered)
 			        .field("pinned_bytes", pages * 4096);
 		else
 			j.field("error", c.error);
@@ -233,8 +237,9 @@ int cmd_status(Context &ctx, const Args &args)
 				printf("  %-32s %s\n", p.path.c_str(), p.error.c_str());
 		}
 		if (c.read) {
-			printf("registered:     %zu processes, %zu threads\n", c.processes,
-			       c.threads);
+			printf("registered:     %zu processes, %zu threads (%zu brokered by "
+			       "tldd)\n",
+			       c.processes, c.threads, c.brokered);
 			printf("pinned memory:  %zu pages (%zu KiB): %zu meta, %zu data\n", pages,
 			       pages * 4, c.meta_pages, c.data_pages);
 		} else {

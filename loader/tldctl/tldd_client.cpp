@@ -99,12 +99,6 @@ void read_report(int fd, TlddView &v)
 		v.detail_error = "tldd's report is malformed";
 		return;
 	}
-	std::vector<tld_broker_report_thread> threads(rep.nthreads);
-	if (rep.nthreads && pread(fd, threads.data(), threads.size() * sizeof(threads[0]),
-	                          sizeof(rep)) != ssize_t(threads.size() * sizeof(threads[0]))) {
-		v.detail_error = "tldd's report is truncated";
-		return;
-	}
 	v.detailed = true;
 	v.pid = pid_t(rep.tldd_pid);
 	v.clients = rep.clients;
@@ -113,8 +107,6 @@ void read_report(int fd, TlddView &v)
 	v.threads = rep.threads;
 	v.max_memfd_bytes = rep.max_memfd_bytes;
 	v.mapped_bytes = rep.mapped_bytes;
-	for (const auto &t : threads)
-		v.brokered.insert(t.tid);
 }
 
 // The whole of a memfd tldd sealed; -EPROTO if it is not sealed against changes.

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <cstdint>
-#include <set>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -20,7 +19,6 @@ struct TlddView {
 	pid_t pid = 0;
 	unsigned clients = 0, max_clients = 0, max_threads_per_client = 0, threads = 0;
 	uint64_t max_memfd_bytes = 0, mapped_bytes = 0;
-	std::set<pid_t> brokered; // threads tldd registered (all, or the caller's own if not root)
 };
 
 // Connects to tldd's socket and asks what it knows. Never throws.

@@ -396,7 +396,8 @@ TEST_F(TldctlTlddTest, StatusAndListReportTldd)
 }
 
 // A preloaded /usr/bin/python3 with two threads of its own, on each registration path: list
-// shows all three threads with keys.conf's values, and path says how they were registered.
+// shows all three threads with keys.conf's values, and path says how they were registered,
+// also while tldd is down and after it restarted.
 class PreloadedPython : public TldctlTlddTest,
                         public ::testing::WithParamInterface<const char *> {};
 
@@ -453,6 +454,27 @@ TEST_P(PreloadedPython, ListShowsItsThreadsWithDecodedValues)
 	ASSERT_EQ(got.size(), 3u);
 	for (const auto &[tid, cls] : got)
 		EXPECT_EQ(cls, 8u) << "thread " << tid;
+
+	// The path outlives tldd: its marks are pinned and live as long as the threads. Killed,
+	// and then restarted (python3 starts no thread, so it does not reconnect), tldd need
+	// not be asked.
+	r = tldctl({"status", "--json"});
+	EXPECT_EQ(parse_json_text(r.out).get<unsigned>("registered.brokered_threads"),
+	          path == "broker" ? 3u : 0u)
+	        << r.out;
+	if (path != "broker")
+		return;
+	tldd_.stop(SIGKILL);
+	std::string why;
+	for (bool restarted : {false, true}) {
+		if (restarted)
+			ASSERT_TRUE(tldd_.start_ready({}, &why)) << why;
+		threads = list_until(doc, {"--pid", pid}, uid_t(-1), 3);
+		ASSERT_EQ(threads.size(), 3u);
+		for (const Tree *t : threads)
+			EXPECT_EQ(t->get<std::string>("path"), "brokered")
+			        << (restarted ? "tldd restarted" : "tldd killed");
+	}
 }
 
 INSTANTIATE_TEST_SUITE_P(Paths, PreloadedPython, ::testing::Values("direct", "broker"));

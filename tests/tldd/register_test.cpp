@@ -2,6 +2,7 @@
 // Brokered registration end to end: an unprivileged process (uid 65534, no BPF rights) hands
 // over its memfd and registers its threads; BPF then reads exactly what those threads store,
 // including stores made after registration.
+#include <bpf/bpf.h>
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -12,6 +13,7 @@
 #include "client_proc.h"
 #include "harness.h"
 #include "pidfd_compat.h"
+#include "tld/abi.h"
 
 namespace tld::test {
 namespace {
@@ -127,6 +129,32 @@ TEST_F(RegisterTest, ClientGrowsItsMemfdAfterHello)
 	}).join();
 	munmap(m, 8 * 4096);
 	EXPECT_EQ(client.stats().errors, 1u);
+}
+
+// tldd flags what it registers (TLD_MAP_F_BROKERED: what tldctl list shows as PATH), in the
+// value itself, which a user-space lookup returns with plain fields as written.
+TEST_F(RegisterTest, TlddFlagsWhatItRegisters)
+{
+	Fd map(bpf_obj_get((tldd.pin_root + "/" TLD_DATA_MAP_NAME).c_str()));
+	ASSERT_TRUE(map) << strerror(errno);
+	Arena arena = Arena::create(2);
+	broker::Client client;
+	ASSERT_EQ(client.set_path(tldd.socket_path.c_str()), 0);
+	ASSERT_EQ(client.hello(arena.fd.get()), 0);
+	std::thread([&] {
+		Fd self(sys::pidfd_open(gettid_now(), PIDFD_THREAD));
+		ASSERT_TRUE(self);
+		int key = self.get();
+		ASSERT_EQ(client.register_thread(gettid_now(), 1, 136, 64), 0);
+		ASSERT_EQ(client.sync(10000), 0);
+		tld_map_value v{};
+		ASSERT_EQ(bpf_map_lookup_elem(map.get(), &key, &v), 0);
+		EXPECT_EQ(v.start, 136);
+		EXPECT_EQ(v.flags, TLD_MAP_F_BROKERED);
+		EXPECT_EQ(v.data, nullptr) << "uptrs read back as 0";
+	}).join();
+	client.poll_events();
+	EXPECT_EQ(client.stats().errors, 0u) << client.stats().last_error;
 }
 
 } // namespace

@@ -59,7 +59,16 @@ struct tld_map_value {
 	struct tld_data_u __uptr *data; /* page base of this thread's block */
 	struct tld_meta_u __uptr *meta; /* the process's meta page */
 	__u16 start;                    /* offset of the thread's block within the data page */
+	__u16 flags;                    /* TLD_MAP_F_*: 0 from direct registrants */
 };
+
+/*
+ * tldd registered this entry for the thread's process (the broker). In what was padding, so it
+ * comes with the registration at no cost and goes when anything re-registers the thread.
+ * Whoever may write the map may set it, but they may attach memory to any task anyway: the map
+ * is root-only or a trusted group's (docs/security.md).
+ */
+#define TLD_MAP_F_BROKERED 0x1
 
 /*
  * BTF must carry the pointee structs as full definitions, or the verifier sees forward
@@ -97,6 +106,7 @@ TLD_STATIC_ASSERT(offsetof(struct tld_data_u, data) == 8, "data[] at 8");
 TLD_STATIC_ASSERT(offsetof(struct tld_map_value, data) == 0, "data first");
 TLD_STATIC_ASSERT(offsetof(struct tld_map_value, meta) == 8, "meta second");
 TLD_STATIC_ASSERT(offsetof(struct tld_map_value, start) == 16, "start third");
+TLD_STATIC_ASSERT(offsetof(struct tld_map_value, flags) == 18, "flags in start's padding");
 TLD_STATIC_ASSERT(sizeof(struct tld_map_value) == 24, "tld_map_value is 24 bytes");
 
 #endif /* TLD_ABI_H */

@@ -19,10 +19,11 @@
 #define TLDCTL_REC_MAGIC 0x52444c54u /* "TLDR" */
 
 /* tldctl_thread_rec.flags */
-#define TLDCTL_REC_NO_META  0x1u /* the entry has no meta page (uptr NULL) */
-#define TLDCTL_REC_NO_DATA  0x2u /* the entry has no data page */
-#define TLDCTL_REC_BAD_CNT  0x4u /* meta->cnt > TLD_MAX_KEYS: only TLD_MAX_KEYS keys follow */
-#define TLDCTL_REC_BAD_SIZE 0x8u /* start + meta->size crosses the page: the block is cut */
+#define TLDCTL_REC_NO_META  0x1u  /* the entry has no meta page (uptr NULL) */
+#define TLDCTL_REC_NO_DATA  0x2u  /* the entry has no data page */
+#define TLDCTL_REC_BAD_CNT  0x4u  /* meta->cnt > TLD_MAX_KEYS: only TLD_MAX_KEYS keys follow */
+#define TLDCTL_REC_BAD_SIZE 0x8u  /* start + meta->size crosses the page: the block is cut */
+#define TLDCTL_REC_BROKERED 0x10u /* tldd registered it: TLD_MAP_F_BROKERED */
 
 struct tldctl_thread_rec {
 	__u32 magic; /* TLDCTL_REC_MAGIC */
