@@ -190,6 +190,7 @@ void validate(boost::any &store, const std::vector<std::string> &tokens, Level *
 using ThreadLimit = Bounded<1, 1u << 20>;
 using ClientLimit = Bounded<1, 1u << 20>;
 using DelayMs = Bounded<0, 1000>;
+using ControlRate = Bounded<1, 10000>;
 
 struct Descriptions {
 	po::options_description command_line{"Command line only"};
@@ -242,6 +243,11 @@ struct Descriptions {
 				->default_value(DelayMs{{d.registration_delay_ms}}, "5"),
 			 "how long tldd waits before registering the threads a client announces on\n"
 			 "its board (0 to 1000); threads that exit sooner are never registered")
+			("control-rate",
+			 po::value<ControlRate>()->value_name("N")
+				->default_value(ControlRate{{d.control_rate}}, "20"),
+			 "tldctl requests (list, get, set, status through tldd) a second for each\n"
+			 "user but root, in bursts of as many (1 to 10000); more are refused (EBUSY)")
 			("log-level",
 			 po::value<Level>()->value_name("LEVEL")->default_value(Level{d.log_level}, "info"),
 			 "error, warn, info or debug")
@@ -269,6 +275,7 @@ DaemonConfig copy_out(const po::variables_map &vm)
 	c.max_memfd_bytes = vm["max-memfd-bytes"].as<ByteSize>().v;
 	c.max_clients = vm["max-clients"].as<ClientLimit>().v;
 	c.registration_delay_ms = vm["registration-delay-ms"].as<DelayMs>().v;
+	c.control_rate = vm["control-rate"].as<ControlRate>().v;
 	c.log_level = vm["log-level"].as<Level>().v;
 	c.keys_config = vm["keys-config"].as<AbsPath>().v;
 	return c;

@@ -33,6 +33,7 @@ struct DaemonConfig {
 	uint64_t max_memfd_bytes = 16u << 20;   // largest memfd a client may hand over
 	unsigned max_clients = 1024;            // clients connected at once
 	unsigned registration_delay_ms = 5;     // how long a board change waits before it is read
+	unsigned control_rate = 20; // tldctl requests a second per uid but root (bursts as many)
 	LogLevel log_level = LogLevel::info;
 	std::string keys_config = kDefaultKeysConfigPath;
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include "control.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -18,6 +19,7 @@
 #include "log.h"
 #include "pidfd_compat.h"
 #include "session.h"
+#include "sys/clock.h"
 #include "tldctl/dump.h"
 #include "tldctl/owner.h"
 #include "tldctl/setter.h"
@@ -263,6 +265,41 @@ int Control::dump(const Peer &peer, pid_t pid, Fd *out, std::string *why)
 }
 
 // A control request on a session: answered always, with the report's or the records' fd.
+bool Control::admit(const Peer &peer)
+{
+	if (peer.uid == 0)
+		return true;
+	const double rate = limits_->control_rate;
+	const std::uint64_t now = sys::monotonic_ns();
+	auto refill = [&](Bucket &b) {
+		b.tokens =
+		        std::min(rate, b.tokens + static_cast<double>(now - b.at_ns) * rate / 1e9);
+		b.at_ns = now;
+	};
+	// Bounded: uids whose buckets filled up again are forgotten; if every one is still busy,
+	// a new uid waits for that.
+	constexpr size_t kMaxUids = 4096;
+	if (buckets_.size() >= kMaxUids && !buckets_.count(peer.uid))
+		for (auto it = buckets_.begin(); it != buckets_.end();) {
+			refill(it->second);
+			it = it->second.tokens >= rate ? buckets_.erase(it) : std::next(it);
+		}
+	if (buckets_.size() >= kMaxUids && !buckets_.count(peer.uid))
+		return false;
+	Bucket &b = buckets_.try_emplace(peer.uid, Bucket{rate, now, false}).first->second;
+	refill(b);
+	if (b.tokens >= 1) {
+		b.tokens -= 1;
+		b.refusing = false;
+		return true;
+	}
+	if (!b.refusing)
+		LOG_W("uid %u: over control-rate %u: refusing its control requests (EBUSY)",
+		      peer.uid, limits_->control_rate);
+	b.refusing = true;
+	return false;
+}
+
 int Session::control_request(const broker::Request &req, Fd passed)
 {
 	if (memfd_) {
@@ -277,6 +314,11 @@ int Session::control_request(const broker::Request &req, Fd passed)
 	if (!ctx_.control) {
 		reject(req, -EOPNOTSUPP, 0, "no control requests here");
 		return -EOPNOTSUPP;
+	}
+	// Not reject(): admit() logs once per burst of refusals, not once per connection.
+	if (!ctx_.control->admit(peer_)) {
+		reply(req, TLD_BROKER_ERROR, -EBUSY, 0);
+		return -EBUSY;
 	}
 	if (req.type == TLD_BROKER_SET) {
 		std::string why;

@@ -43,6 +43,10 @@ public:
 	// *why for the log.
 	int dump(const Peer &peer, pid_t pid, Fd *out, std::string *why);
 
+	// Whether @peer may make one more control request now: limits->control_rate a second per
+	// uid, in bursts of as many; root is not limited. Logs a uid's first refusal in a row.
+	bool admit(const Peer &peer);
+
 private:
 	int map_fd_;
 	const Limits *limits_;
@@ -50,6 +54,12 @@ private:
 	const Sessions *sessions_;
 	std::unique_ptr<ctl::Setter> setter_; // loaded on the first SET
 	std::unique_ptr<ctl::Dumper> dumper_; // loaded on the first DUMP
+	struct Bucket {
+		double tokens;
+		std::uint64_t at_ns;
+		bool refusing;
+	};
+	std::unordered_map<uid_t, Bucket> buckets_; // admit()'s token buckets
 };
 
 } // namespace tld::tldd

@@ -33,7 +33,8 @@ bool group_of(const std::string &name, gid_t *gid)
 
 Limits limits_of(const Options &o)
 {
-	return Limits{o.max_threads, o.max_memfd_bytes, o.registration_delay_ms * 1'000'000ull};
+	return Limits{o.max_threads, o.max_memfd_bytes, o.registration_delay_ms * 1'000'000ull,
+	              o.control_rate};
 }
 
 int fail(const char *step, const tld::Error &e)

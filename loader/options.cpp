@@ -62,6 +62,7 @@ std::string parse_options(int argc, char **argv, Options *o, bool *exit_now)
 	o->max_threads = c.max_threads_per_client;
 	o->max_memfd_bytes = c.max_memfd_bytes;
 	o->registration_delay_ms = c.registration_delay_ms;
+	o->control_rate = c.control_rate;
 	o->log_level = level_of(c.log_level);
 	o->config_file = c.config_file;
 	return "";

@@ -21,6 +21,7 @@ struct Options {
 	unsigned max_threads = 4096; // registered threads per client
 	std::uint64_t max_memfd_bytes = 16u << 20;
 	unsigned registration_delay_ms = 5; // board changes wait this long (docs/broker.md)
+	unsigned control_rate = 20;         // control requests a second per uid but root
 	log::Level log_level = log::Info;
 	std::string config_file;  // the settings file read, "" if none
 	bool remove_pins = false; // uninstall: remove the pins and exit

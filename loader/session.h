@@ -21,6 +21,9 @@ struct Limits {
 	// How long a board change waits before tldd reads it: threads that live shorter are never
 	// registered and cost the kernel nothing (docs/broker.md, "The board").
 	std::uint64_t registration_delay_ns = 5'000'000;
+	// Control requests (QUERY, SET, DUMP) a second per uid but root: each runs BPF programs
+	// over many tasks, and one user must not keep tldd from registering (docs/broker.md).
+	unsigned control_rate = 20;
 };
 
 class Control;

@@ -99,6 +99,8 @@ std::vector<ThreadData> Session::read_via_tldd(pid_t pid, const Target *t) const
 		                       "): without root, hints are read through tldd");
 	if (n == -EPERM)
 		throw CliError(kExitPermission, not_yours(pid));
+	if (n == -EBUSY)
+		throw CliError(kExitFailure, busy_message());
 	if (n == -ESRCH && t)
 		throw CliError(kExitFailure, "process " + t->str() + " exited");
 	if (n == -ESRCH)

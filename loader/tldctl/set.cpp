@@ -111,6 +111,8 @@ int set_as_owner(const Context &ctx, const Target &target, const std::string &ke
 		                                        "; nothing changed");
 	case ESRCH:
 		throw CliError(kExitFailure, who + " exited; nothing changed");
+	case EBUSY:
+		throw CliError(kExitFailure, busy_message() + "; nothing changed");
 	case ENXIO:
 		throw CliError(kExitFailure, who + " has no task local data; nothing changed");
 	case ENOENT:

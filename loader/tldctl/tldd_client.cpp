@@ -142,7 +142,9 @@ TlddView query_tldd(const std::string &socket_path)
 		return v;
 	}
 	if (ev.hdr.type != TLD_BROKER_ACK || !report) {
-		v.detail_error = std::string("tldd refused QUERY: ") + strerror(-ev.error);
+		v.detail_error = ev.error == -EBUSY ? busy_message()
+		                                    : std::string("tldd refused QUERY: ") +
+		                                              strerror(-ev.error);
 		return v;
 	}
 	read_report(report.get(), v);
@@ -205,6 +207,12 @@ int dump_via_tldd(const std::string &socket_path, pid_t pid, std::string *record
 		return -EPROTO;
 	}
 	return ev.tid;
+}
+
+std::string busy_message()
+{
+	return "tldd is busy: uid " + std::to_string(getuid()) +
+	       " made more requests than its control-rate allows; try again in a second";
 }
 
 } // namespace tld::ctl

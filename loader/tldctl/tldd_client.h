@@ -21,6 +21,9 @@ struct TlddView {
 	uint64_t max_memfd_bytes = 0, mapped_bytes = 0;
 };
 
+// What tldd's EBUSY means for the caller: over its control-rate.
+std::string busy_message();
+
 // Connects to tldd's socket and asks what it knows. Never throws.
 TlddView query_tldd(const std::string &socket);
 

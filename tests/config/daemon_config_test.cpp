@@ -45,6 +45,7 @@ TEST_F(DaemonConfigTest, DefaultsWithoutAFile)
 	EXPECT_EQ(c.max_memfd_bytes, 16u << 20);
 	EXPECT_EQ(c.max_clients, 1024u);
 	EXPECT_EQ(c.registration_delay_ms, 5u);
+	EXPECT_EQ(c.control_rate, 20u);
 	EXPECT_EQ(c.log_level, LogLevel::info);
 	EXPECT_EQ(c.keys_config, "/etc/tld/keys.conf");
 	EXPECT_EQ(c.config_file, "");
@@ -56,7 +57,7 @@ TEST_F(DaemonConfigTest, FileSettings)
 	write("# tldd\npin-root = /tmp/bpf\nsocket = /tmp/t.sock\nsocket-mode = 600\n"
 	      "socket-group = tld\ndirect-group = 0\nmax-threads-per-client = 8\n"
 	      "max-memfd-bytes = 64K\nmax-clients = 3\nlog-level = debug\n"
-	      "keys-config = /tmp/keys.conf\nregistration-delay-ms = 0\n");
+	      "keys-config = /tmp/keys.conf\nregistration-delay-ms = 0\ncontrol-rate = 10000\n");
 	auto r = parse({});
 	ASSERT_TRUE(r.ok()) << r.error().str();
 	const DaemonConfig &c = r.value();
@@ -69,6 +70,7 @@ TEST_F(DaemonConfigTest, FileSettings)
 	EXPECT_EQ(c.max_memfd_bytes, 65536u);
 	EXPECT_EQ(c.max_clients, 3u);
 	EXPECT_EQ(c.registration_delay_ms, 0u);
+	EXPECT_EQ(c.control_rate, 10000u);
 	EXPECT_EQ(c.log_level, LogLevel::debug);
 	EXPECT_EQ(c.keys_config, "/tmp/keys.conf");
 	EXPECT_EQ(c.config_file, conf_);
@@ -110,7 +112,7 @@ TEST_F(DaemonConfigTest, Help)
 	for (const char *opt :
 	     {"--config", "--pin-root", "--socket-mode", "--socket-group", "--direct-group",
 	      "--max-threads-per-client", "--max-memfd-bytes", "--max-clients", "--log-level",
-	      "--keys-config", "--registration-delay-ms"})
+	      "--keys-config", "--registration-delay-ms", "--control-rate"})
 		EXPECT_NE(help.find(opt), std::string::npos) << opt;
 }
 
@@ -136,6 +138,8 @@ TEST_F(DaemonConfigTest, FileErrorsNameFileAndLine)
 	          conf_ + ":1: max-clients: '0' is out of range (1..1048576)");
 	EXPECT_EQ(file_error("registration-delay-ms = 1001\n"),
 	          conf_ + ":1: registration-delay-ms: '1001' is out of range (0..1000)");
+	EXPECT_EQ(file_error("control-rate = 0\n"),
+	          conf_ + ":1: control-rate: '0' is out of range (1..10000)");
 	EXPECT_EQ(file_error("max-threads-per-client = -1\n"),
 	          conf_ + ":1: max-threads-per-client: '-1' is not a number");
 	EXPECT_EQ(file_error("socket-mode = 0999\n"),

@@ -374,6 +374,50 @@ TEST_F(TldctlTlddTest, TlddShowsAProcessOnlyToRootAndItsOwner)
 	}
 }
 
+// control-rate: each user but root gets that many control requests a second, in bursts of as
+// many; more are refused with EBUSY, a clear message, and nothing changed.
+TEST_F(TldctlTlddTest, ControlRateLimitsEachUserButRoot)
+{
+	tldd_.stop();
+	std::string why;
+	ASSERT_TRUE(tldd_.start_ready({"--control-rate", "1"}, &why)) << why;
+	Workload w(spec(1, 65534));
+	ASSERT_TRUE(w.ok()) << w.error();
+	pid_t target = w.pid();
+	std::string socket = tldd_.socket_path;
+
+	// Back to back, as uid 65534: the burst of one is served, the rest refused.
+	TLD_IN_CHILD([&] {
+		ASSERT_TRUE(become_nobody());
+		std::string bytes, why;
+		EXPECT_EQ(ctl::dump_via_tldd(socket, target, &bytes, &why), 1) << why;
+		EXPECT_EQ(ctl::dump_via_tldd(socket, target, &bytes, &why), -EBUSY) << why;
+		EXPECT_EQ(ctl::dump_via_tldd(socket, 0, &bytes, &why), -EBUSY) << why;
+	});
+	// Still within the second: tldctl says why, and set changes nothing.
+	RunResult r = tldctl({"set", std::to_string(target), "class=7"}, 65534);
+	EXPECT_EQ(r.status, 1) << r.out;
+	EXPECT_NE(r.err.find("tldd is busy: uid 65534 made more requests than its control-rate "
+	                     "allows; try again in a second; nothing changed"),
+	          std::string::npos)
+	        << r.err;
+	ClassReader reader(map_fd_.get());
+	EXPECT_EQ(reader.read(target), (Classes{{w.tids()[0], 0}}));
+
+	// Root is not limited, and another user has a bucket of their own.
+	std::string bytes;
+	for (int i = 0; i < 3; i++)
+		EXPECT_EQ(ctl::dump_via_tldd(socket, target, &bytes, &why), 1) << why;
+	EXPECT_EQ(tldctl({"list", "--json"}, 65533).status, 0);
+
+	// One warning for the run of refusals, not one per request.
+	std::string log = tldd_.log();
+	const std::string warning = "uid 65534: over control-rate 1: refusing its control requests";
+	size_t first = log.find(warning);
+	EXPECT_NE(first, std::string::npos) << log;
+	EXPECT_EQ(log.find("over control-rate", first + warning.size()), std::string::npos) << log;
+}
+
 TEST_F(TldctlTlddTest, StatusAndListReportTldd)
 {
 	Workload w(spec(2));
