@@ -258,8 +258,8 @@ void Client::release_answer(std::uint32_t seq)
 int Client::request_and_wait(std::uint16_t type, std::uint32_t flags, std::int32_t tid, int pass_fd,
                              int timeout_ms)
 {
-	std::uint64_t start = sys::monotonic_ns();
-	std::uint64_t deadline = start + static_cast<std::uint64_t>(timeout_ms) * 1'000'000;
+	std::uint64_t deadline =
+	        sys::monotonic_ns() + static_cast<std::uint64_t>(timeout_ms) * 1'000'000;
 	std::uint32_t seq = reserve_answer();
 	int err;
 	for (;;) {
@@ -391,6 +391,9 @@ void Client::after_fork()
 	// Only the forking thread exists here; the lock may have been held by another one.
 	pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
 	memcpy(&lock_, &fresh, sizeof(lock_));
+	// Slots the parent's other threads reserved: nobody here will ever release them.
+	for (auto &answer : answers_)
+		answer.store(0, std::memory_order_relaxed);
 	close();
 	memfd_.store(-1, std::memory_order_relaxed);
 	board_.store(-1, std::memory_order_relaxed);

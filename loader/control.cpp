@@ -264,7 +264,7 @@ int Control::dump(const Peer &peer, pid_t pid, Fd *out, std::string *why)
 	return n;
 }
 
-// A control request on a session: answered always, with the report's or the records' fd.
+// A token bucket per uid: control_rate tokens a second, as many at most.
 bool Control::admit(const Peer &peer)
 {
 	if (peer.uid == 0)
@@ -300,6 +300,7 @@ bool Control::admit(const Peer &peer)
 	return false;
 }
 
+// A control request on a session: answered always, with the report's or the records' fd.
 int Session::control_request(const broker::Request &req, Fd passed)
 {
 	if (memfd_) {
