@@ -67,7 +67,7 @@ Control::Control(int map_fd, const Limits *limits, const unsigned *max_clients,
 
 Control::~Control() = default;
 
-Result<Fd> Control::query(const Peer &peer)
+Result<Fd> Control::query()
 {
 	tld_broker_report rep{};
 	rep.magic = TLD_BROKER_MAGIC;
@@ -76,24 +76,15 @@ Result<Fd> Control::query(const Peer &peer)
 	rep.max_clients = *max_clients_;
 	rep.max_threads_per_client = limits_->max_threads;
 	rep.max_memfd_bytes = limits_->max_memfd_bytes;
-	std::vector<tld_broker_report_thread> threads;
 	for (const auto &[fd, s] : *sessions_) {
 		if (!s->has_hello())
 			continue;
 		rep.clients++;
 		rep.mapped_bytes += s->mapped_bytes();
 		rep.threads += static_cast<__u32>(s->threads().size());
-		// Who registered what is the business of root and of the threads' owner.
-		if (peer.uid != 0 && peer.uid != s->peer().uid)
-			continue;
-		for (pid_t tid : s->threads())
-			threads.push_back({s->peer().tgid, tid, s->peer().uid, 0});
 	}
-	rep.nthreads = static_cast<__u32>(threads.size());
 	return sealed_memfd("tldd-report",
-	                    {std::string_view(reinterpret_cast<const char *>(&rep), sizeof(rep)),
-	                     std::string_view(reinterpret_cast<const char *>(threads.data()),
-	                                      threads.size() * sizeof(threads[0]))});
+	                    {std::string_view(reinterpret_cast<const char *>(&rep), sizeof(rep))});
 }
 
 int Control::set(const Peer &peer, int payload, std::string *why)
@@ -341,7 +332,7 @@ int Session::control_request(const broker::Request &req, Fd passed)
 			return n;
 		}
 	} else {
-		auto report = ctx_.control->query(peer_);
+		auto report = ctx_.control->query();
 		if (!report) {
 			reject(req, report.error().negative(), 0, report.error().what);
 			return report.error().negative();

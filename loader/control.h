@@ -33,8 +33,8 @@ public:
 	Control(const Control &) = delete;
 	Control &operator=(const Control &) = delete;
 
-	// QUERY from @peer: a sealed memfd holding struct tld_broker_report and its threads.
-	Result<Fd> query(const Peer &peer);
+	// QUERY: a sealed memfd holding struct tld_broker_report.
+	Result<Fd> query();
 	// SET from @peer, its struct tld_broker_set in the memfd @payload. Returns the number of
 	// threads written, or -errno with *why for the log.
 	int set(const Peer &peer, int payload, std::string *why);

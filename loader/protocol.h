@@ -103,9 +103,8 @@ struct tld_broker_event {
 };
 
 /*
- * QUERY's answer, at offset 0 of the memfd that comes with the ACK, followed by @nthreads
- * struct tld_broker_report_thread. Pids are in tldd's pid namespace. A client that is not root
- * gets the counts and only its own uid's threads.
+ * QUERY's answer: the memfd that comes with the ACK holds this. Which threads are brokered the
+ * map itself says (TLD_MAP_F_BROKERED), so no thread list follows.
  */
 struct tld_broker_report {
 	__u32 magic;   /* TLD_BROKER_MAGIC */
@@ -117,14 +116,7 @@ struct tld_broker_report {
 	__u64 max_memfd_bytes;
 	__u64 mapped_bytes; /* clients' memfds mapped into tldd */
 	__u32 threads;      /* registrations tldd made that it still tracks, all clients */
-	__u32 nthreads;     /* entries that follow */
-};
-
-struct tld_broker_report_thread {
-	__s32 pid;
-	__s32 tid;
-	__u32 uid;
-	__u32 reserved;
+	__u32 reserved;     /* 0 */
 };
 
 /*
@@ -204,7 +196,6 @@ TLD_BROKER_ASSERT(TLD_BROKER_OFF(struct tld_broker_event, tid) == 24, "tid at 24
 TLD_BROKER_ASSERT(TLD_BROKER_OFF(struct tld_broker_event, dropped) == 28, "dropped at 28");
 
 TLD_BROKER_ASSERT(sizeof(struct tld_broker_report) == 48, "report header size");
-TLD_BROKER_ASSERT(sizeof(struct tld_broker_report_thread) == 16, "report entry size");
 TLD_BROKER_ASSERT(sizeof(struct tld_broker_board) == 32, "board header size");
 TLD_BROKER_ASSERT(TLD_BROKER_OFF(struct tld_broker_board, armed) == 4, "armed at 4");
 TLD_BROKER_ASSERT(TLD_BROKER_OFF(struct tld_broker_board, block_size) == 8, "block_size at 8");

@@ -46,7 +46,6 @@ public:
 	int fd() const { return sock_.get(); }
 	pid_t pid() const { return peer_.tgid; }
 	// For tldctl's QUERY (control.cpp).
-	const Peer &peer() const { return peer_; }
 	bool has_hello() const { return static_cast<bool>(memfd_); }
 	const std::unordered_set<pid_t> &threads() const { return threads_; }
 	std::uint64_t mapped_bytes() const { return pages_ * 4096; }

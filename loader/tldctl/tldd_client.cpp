@@ -93,9 +93,7 @@ void read_report(int fd, TlddView &v)
 	struct stat st;
 	tld_broker_report rep;
 	if (fstat(fd, &st) || st.st_size < off_t(sizeof(rep)) ||
-	    pread(fd, &rep, sizeof(rep), 0) != sizeof(rep) || rep.magic != TLD_BROKER_MAGIC ||
-	    st.st_size <
-	            off_t(sizeof(rep) + size_t(rep.nthreads) * sizeof(tld_broker_report_thread))) {
+	    pread(fd, &rep, sizeof(rep), 0) != sizeof(rep) || rep.magic != TLD_BROKER_MAGIC) {
 		v.detail_error = "tldd's report is malformed";
 		return;
 	}
