@@ -167,11 +167,8 @@ int Session::hello(const Request &req, Fd memfd)
 		return -EALREADY;
 	}
 	std::uint64_t size = 0;
-	const char *why = nullptr;
-	if (int err = check_memfd(memfd.get(), &size, &why)) {
-		reject(req, err, 0, why);
+	if (int err = check_memfd(req, memfd.get(), &size))
 		return err;
-	}
 	if (size > ctx_.limits->max_memfd_bytes) {
 		reject(req, -E2BIG, 0, "memfd larger than --max-memfd-bytes");
 		return -E2BIG;
@@ -193,23 +190,27 @@ int Session::hello(const Request &req, Fd memfd)
 	return 0;
 }
 
-int Session::check_memfd(int fd, std::uint64_t *size, const char **why)
+int Session::check_memfd(const Request &req, int fd, std::uint64_t *size)
 {
 	int seals = fcntl(fd, F_GET_SEALS);
 	struct stat st;
+	int err = 0;
+	const char *why = nullptr;
 	if (seals < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		*why = "the fd is not a memfd";
-		return -EBADF;
+		err = -EBADF;
+		why = "the fd is not a memfd";
+	} else if (!(seals & F_SEAL_SHRINK)) {
+		err = -EINVAL;
+		why = "memfd is not sealed with F_SEAL_SHRINK";
+	} else if (static_cast<std::uint64_t>(st.st_size) < TLD_PAGE_SIZE) {
+		err = -EINVAL;
+		why = "memfd smaller than a page";
 	}
-	if (!(seals & F_SEAL_SHRINK)) {
-		*why = "memfd is not sealed with F_SEAL_SHRINK";
-		return -EINVAL;
+	if (err) {
+		reject(req, err, 0, why);
+		return err;
 	}
 	*size = static_cast<std::uint64_t>(st.st_size);
-	if (*size < TLD_PAGE_SIZE) {
-		*why = "memfd smaller than a page";
-		return -EINVAL;
-	}
 	return 0;
 }
 

@@ -69,8 +69,9 @@ private:
 	int handle(const broker::Request &req, Fd passed, pid_t *tid);
 	int hello(const broker::Request &req, Fd memfd);
 	// A client's memfd (HELLO's or BOARD's): a memfd sealed against shrinking, so no truncate
-	// can fault tldd or pinned pages, of at least a page. 0 with *size, or -errno with *why.
-	static int check_memfd(int fd, std::uint64_t *size, const char **why);
+	// can fault tldd or pinned pages, of at least a page. 0 with *size, or -errno after
+	// rejecting @req with the reason.
+	int check_memfd(const broker::Request &req, int fd, std::uint64_t *size);
 	// Maps `bytes` of it shared, read-write (-EACCES when it is write-sealed).
 	static int map_memfd(int fd, std::uint64_t bytes, void **out);
 	int register_thread(const broker::Request &req, Fd passed, pid_t *tid);

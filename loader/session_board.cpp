@@ -41,11 +41,8 @@ int Session::board(const Request &req, Fd memfd)
 		return -EALREADY;
 	}
 	std::uint64_t size = 0;
-	const char *why = nullptr;
-	if (int err = check_memfd(memfd.get(), &size, &why)) {
-		reject(req, err, 0, why);
+	if (int err = check_memfd(req, memfd.get(), &size))
 		return err;
-	}
 	if (size > kMaxBoardBytes)
 		size = kMaxBoardBytes; // slots past what tldd maps are simply never read
 	size -= size % TLD_PAGE_SIZE;
