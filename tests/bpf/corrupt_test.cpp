@@ -132,6 +132,16 @@ protected:
 			        << "BPF read other bytes than the page holds at its offset";
 	}
 
+	// The four named keys of one read.
+	void check_named(const tld_test_ctx &c, const tld_meta_u &snap, bool exact,
+	                 const std::string &what)
+	{
+		check_one(c.int1, snap, "k_int1", kIntSize, exact, what);
+		check_one(c.int2, snap, "k_int2", kIntSize, exact, what);
+		check_one(c.blob, snap, "k_blob", TLD_TEST_BLOB_SIZE, exact, what);
+		check_one(c.longest, snap, TLD_TEST_LONG_NAME, 8, exact, what);
+	}
+
 	// Runs all programs and checks every key: against the model when @exact (fresh cache,
 	// pages not changing), otherwise only the bounds.
 	void check(bool exact, const std::string &what)
@@ -140,30 +150,19 @@ protected:
 		std::memcpy(&snap, meta(), sizeof(snap));
 		tld_test_ctx named, generic;
 		run(&named, &generic);
-		check_one(named.int1, snap, "k_int1", kIntSize, exact, what);
-		check_one(named.int2, snap, "k_int2", kIntSize, exact, what);
-		check_one(named.blob, snap, "k_blob", TLD_TEST_BLOB_SIZE, exact, what);
-		check_one(named.longest, snap, TLD_TEST_LONG_NAME, 8, exact, what);
+		check_named(named, snap, exact, what);
 
 		// The same reads through tld_object_init_cache(): same answers.
 		tld_test_ctx cached;
 		ASSERT_EQ(obj_->read_named_cache(&cached), 0);
 		ASSERT_EQ(cached.init_err, 0);
-		const std::string via = what + " (consumer's cache)";
-		check_one(cached.int1, snap, "k_int1", kIntSize, exact, via);
-		check_one(cached.int2, snap, "k_int2", kIntSize, exact, via);
-		check_one(cached.blob, snap, "k_blob", TLD_TEST_BLOB_SIZE, exact, via);
-		check_one(cached.longest, snap, TLD_TEST_LONG_NAME, 8, exact, via);
+		check_named(cached, snap, exact, what + " (consumer's cache)");
 
 		// And through tld_object_init_value(), tld_data_map looked up by the program.
 		tld_test_ctx value;
 		ASSERT_EQ(obj_->read_named_value(&value), 0);
 		ASSERT_EQ(value.init_err, 0);
-		const std::string via_value = what + " (map value passed in)";
-		check_one(value.int1, snap, "k_int1", kIntSize, exact, via_value);
-		check_one(value.int2, snap, "k_int2", kIntSize, exact, via_value);
-		check_one(value.blob, snap, "k_blob", TLD_TEST_BLOB_SIZE, exact, via_value);
-		check_one(value.longest, snap, TLD_TEST_LONG_NAME, 8, exact, via_value);
+		check_named(value, snap, exact, what + " (map value passed in)");
 		for (unsigned i = 0; i < TLD_TEST_GENERIC_KEYS; i++)
 			check_one(generic.keys[i], snap, generic_name(i), TLD_TEST_GENERIC_SIZE,
 			          exact, what);

@@ -73,21 +73,19 @@ TEST_P(LoadTest, ReusesPinnedDataMap)
 	ASSERT_TRUE(reg.ok()) << reg.error();
 	ASSERT_EQ(reg.update(meta, data, 64), 0);
 
+	auto expect_int1_only = [&](const tld_test_ctx &ctx) {
+		ASSERT_EQ(ctx.init_err, 0);
+		ASSERT_TRUE(ctx.int1.found);
+		EXPECT_EQ(ctx.int1.off, 64u);
+		EXPECT_EQ(static_cast<int>(ctx.int1.value[0]), value);
+		EXPECT_FALSE(ctx.int2.found);
+	};
 	tld_test_ctx ctx;
 	ASSERT_EQ(obj->read_named(&ctx), 0);
-	ASSERT_EQ(ctx.init_err, 0);
-	ASSERT_TRUE(ctx.int1.found);
-	EXPECT_EQ(ctx.int1.off, 64u);
-	EXPECT_EQ(static_cast<int>(ctx.int1.value[0]), value);
-	EXPECT_FALSE(ctx.int2.found);
-
+	expect_int1_only(ctx);
 	// The same through tld_object_init_value(), with the pinned map's value passed in.
 	ASSERT_EQ(obj->read_named_value(&ctx), 0);
-	ASSERT_EQ(ctx.init_err, 0);
-	ASSERT_TRUE(ctx.int1.found);
-	EXPECT_EQ(ctx.int1.off, 64u);
-	EXPECT_EQ(static_cast<int>(ctx.int1.value[0]), value);
-	EXPECT_FALSE(ctx.int2.found);
+	expect_int1_only(ctx);
 }
 
 INSTANTIATE_TEST_SUITE_P(Flavours, LoadTest,
