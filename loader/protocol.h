@@ -9,7 +9,8 @@
  *   client -> tldd: HELLO      + SCM_RIGHTS(memfd)          once per connection, first
  *                   REGISTER   + SCM_RIGHTS(thread pidfd)   or with .tid set and no fd
  *                   UNREGISTER (.tid)
- *                   SYNC       (asks for an ACK; everything sent before it has been handled)
+ *                   SYNC       (asks for an ACK; everything sent before it has been handled,
+ *                              and the board as it was when tldd read the SYNC)
  *                   BOARD      + SCM_RIGHTS(memfd)          the board: which thread owns which
  *                                                           block (struct tld_broker_board)
  *                   DOORBELL   the board changed; tldd scans it after its registration delay

@@ -153,8 +153,11 @@ int Session::handle(const Request &req, Fd passed, pid_t *tid)
 	case TLD_BROKER_DUMP:
 		return control_request(req, std::move(passed));
 	default:
-		// SYNC: everything before it is handled once a pending board scan is done too.
-		if (scan_due_ns_ && !scan_board())
+		// SYNC: everything before it is handled, the board as it stands now included. A
+		// slot stored before the SYNC may be waiting for a DOORBELL that another thread
+		// of the client owes and has not sent yet, so the board is read whether or not a
+		// scan is due.
+		if (!scan_board())
 			return -ESRCH;
 		return 0;
 	}
