@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -133,53 +134,55 @@ TEST(ClientNoDaemon, FailsFastWithoutBlocking)
 // A scripted peer in tldd's place, to put events in an order a busy tldd can produce: the
 // answer to a SYNC, then an ERROR for another request whose seq is 256 later (a request
 // nobody waits for), both queued before the client reads either. The ERROR must not take the
-// SYNC's answer slot.
+// SYNC's answer slot. The client runs in a child the peer stops while it queues the two, so
+// the client cannot read the first alone (it did in CI when they were only sent in one call).
 TEST(ClientAnswers, AnErrorForAnotherRequestDoesNotHideAnAnswer)
 {
 	TempDir dir;
 	std::string path = dir.path() + "/peer.sock";
-	int listener = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	ASSERT_GE(listener, 0);
+	Fd listener(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+	ASSERT_TRUE(listener);
 	sockaddr_un addr{};
 	addr.sun_family = AF_UNIX;
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
-	ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)), 0);
-	ASSERT_EQ(listen(listener, 1), 0);
-
-	std::thread peer([listener] {
-		int conn = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
-		ASSERT_GE(conn, 0);
-		tld_broker_req raw{};
-		ASSERT_EQ(recv(conn, &raw, sizeof(raw), 0), static_cast<ssize_t>(sizeof(raw)));
-		broker::Request sync;
-		ASSERT_EQ(broker::decode_request(&raw, sizeof(raw), 0, 0, &sync), 0);
-		ASSERT_EQ(sync.type, TLD_BROKER_SYNC);
-		broker::Request other = sync;
-		other.type = TLD_BROKER_REGISTER;
-		other.seq = sync.seq + 256;
-		tld_broker_event events[2];
-		broker::make_event(&events[0], sync, TLD_BROKER_ACK, 0, 0, 0);
-		broker::make_event(&events[1], other, TLD_BROKER_ERROR, -EPERM, 0, 0);
-		// Both queued in one call while the client sleeps in poll().
-		usleep(20'000);
-		iovec iov[2] = {{&events[0], sizeof(events[0])}, {&events[1], sizeof(events[1])}};
-		mmsghdr msgs[2] = {};
-		for (int i = 0; i < 2; i++) {
-			msgs[i].msg_hdr.msg_iov = &iov[i];
-			msgs[i].msg_hdr.msg_iovlen = 1;
-		}
-		EXPECT_EQ(sendmmsg(conn, msgs, 2, 0), 2);
-		char byte;
-		recv(conn, &byte, 1, 0); // until the client hangs up
-		close(conn);
+	ASSERT_EQ(bind(listener.get(), reinterpret_cast<sockaddr *>(&addr), sizeof(addr)), 0);
+	ASSERT_EQ(listen(listener.get(), 1), 0);
+	Child client = Child::spawn([&](int report) {
+		broker::Client c;
+		int seen[2] = {c.set_path(path.c_str()), 0};
+		if (seen[0] == 0)
+			seen[0] = c.sync(5000);
+		c.close();
+		seen[1] = static_cast<int>(c.stats().errors);
+		return send_obj(report, seen, sizeof(seen)) ? 0 : 1;
 	});
-	broker::Client client;
-	ASSERT_EQ(client.set_path(path.c_str()), 0);
-	EXPECT_EQ(client.sync(2000), 0);
-	client.close();
-	peer.join();
-	close(listener);
-	EXPECT_EQ(client.stats().errors, 1u) << "the ERROR was still counted";
+	ASSERT_GT(client.pid(), 0);
+	Fd conn(accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+	ASSERT_TRUE(conn);
+	tld_broker_req raw{};
+	ASSERT_EQ(recv(conn.get(), &raw, sizeof(raw), 0), static_cast<ssize_t>(sizeof(raw)));
+	broker::Request sync;
+	ASSERT_EQ(broker::decode_request(&raw, sizeof(raw), 0, 0, &sync), 0);
+	ASSERT_EQ(sync.type, TLD_BROKER_SYNC);
+	broker::Request other = sync;
+	other.type = TLD_BROKER_REGISTER;
+	other.seq = sync.seq + 256;
+	tld_broker_event events[2];
+	broker::make_event(&events[0], sync, TLD_BROKER_ACK, 0, 0, 0);
+	broker::make_event(&events[1], other, TLD_BROKER_ERROR, -EPERM, 0, 0);
+	int status = 0;
+	ASSERT_EQ(kill(client.pid(), SIGSTOP), 0);
+	ASSERT_EQ(waitpid(client.pid(), &status, WUNTRACED), client.pid());
+	ASSERT_TRUE(WIFSTOPPED(status));
+	for (auto &ev : events)
+		EXPECT_TRUE(send_obj(conn.get(), &ev, sizeof(ev)));
+	ASSERT_EQ(kill(client.pid(), SIGCONT), 0);
+
+	int seen[2] = {-1, -1};
+	EXPECT_TRUE(recv_obj(client.fd(), seen, sizeof(seen), 10000));
+	EXPECT_EQ(client.wait(), 0);
+	EXPECT_EQ(seen[0], 0) << "sync() got its ACK";
+	EXPECT_EQ(seen[1], 1) << "the ERROR was still counted";
 }
 
 } // namespace
