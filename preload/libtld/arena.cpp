@@ -262,6 +262,12 @@ std::size_t live_blocks()
 	return g_live.load(std::memory_order_relaxed);
 }
 
+std::size_t carved_blocks()
+{
+	Guard guard(g_lock);
+	return g_fresh;
+}
+
 std::size_t pages()
 {
 	return g_pages.load(std::memory_order_relaxed);

@@ -45,6 +45,8 @@ void release(const Block &block);
 
 // Blocks handed out and not released, for tests and tldctl.
 std::size_t live_blocks();
+// Blocks cut from the data pages so far: live, quarantined or free again (for tests).
+std::size_t carved_blocks();
 // Pages the memfd holds (meta included).
 std::size_t pages();
 
