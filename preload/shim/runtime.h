@@ -8,6 +8,17 @@ namespace tld::shim {
 // if anything failed) every wrapper passes straight through to the real function.
 bool active();
 
+// Runs the constructor's work now if it has not run yet: another library's constructor may
+// start threads before the dynamic loader runs ours.
+void start_early();
+
+// A seccomp filter is about to be installed: the preload stops making syscalls of its own.
+void entering_seccomp();
+
+// In pthread_create: a child made by a raw clone() (no fork handlers ran) takes over its
+// copy of the state as a fork child does.
+void check_process();
+
 // In a new thread (or the main thread), before the program's code runs there: take a block,
 // write the configured values, list the thread and register it.
 void thread_begin(void *start_routine);
