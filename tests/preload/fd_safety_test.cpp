@@ -154,6 +154,26 @@ for i, fd in enumerate(fds):
 	}
 }
 
+// ssh closes every fd above stderr at start (closefrom) and forks its ProxyCommand. Old code:
+// the fork child closed ssh's pipe ends (the numbers the preload had), `dup2 stdin: Bad file
+// descriptor`, `Broken pipe`, and the proxy received nothing. A fake server that sends a banner
+// and records what the client says is enough: banner exchange is what broke.
+TEST_F(PreloadFds, SshProxyCommandReachesBannerExchange)
+{
+	std::string got = dir_.path() + "/got", proxy = dir_.path() + "/proxy.sh";
+	{
+		std::ofstream out(proxy);
+		out << "#!/bin/sh\nprintf 'SSH-2.0-fake\\r\\n'\nhead -c 8 > \"$1\"\n";
+	}
+	chmod(proxy.c_str(), 0755);
+	auto r = run({"/usr/bin/ssh", "-F", "/dev/null", "-o", "ProxyCommand=" + proxy + " " + got,
+	              "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o",
+	              "UserKnownHostsFile=/dev/null", "fake-host", "true"},
+	             preload_env(config_, {"PATH=/usr/bin:/bin", "HOME=" + dir_.path()}));
+	EXPECT_EQ(slurp(got), "SSH-2.0-") << r.err;
+	EXPECT_EQ(r.err.find("Bad file descriptor"), std::string::npos) << r.err;
+}
+
 // The preload's own fds are few, high and close-on-exec: none below 900 (the limit here is at
 // least 1024), none left in an exec'd image.
 TEST_F(PreloadFds, OwnFdsAreHighAndCloseOnExec)
