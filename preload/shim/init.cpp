@@ -60,6 +60,8 @@ void thread_begin(void *start_routine)
 	}
 	rec.tid = thread::owner_tid();
 	rec.block = *block;
+	debug("thread %d: block at data page %u offset %u", rec.tid, block->page_index,
+	      block->start);
 	if (start_routine && hints_need_start_symbol())
 		rec.start_symbol = start_symbol(start_routine);
 	char name[16];
