@@ -111,11 +111,13 @@ bool choose_path(std::string *why)
 		         "hints "
 		         "until tldd is reachable",
 		         g_socket,
-		         broker_err == -EPERM ? "not used (registration = direct)"
-		                              : strerror(-broker_err),
+		         // By the mode, not by EPERM: a socket() a seccomp filter refused is
+		         // EPERM too, and then "auto" is what the config says.
+		         g_mode == config::Registration::direct ? "not used (registration = direct)"
+		                                                : strerror(-broker_err),
 		         g_map_path,
-		         direct_err == -EPERM ? "not used (registration = broker)"
-		                              : strerror(-direct_err));
+		         g_mode == config::Registration::broker ? "not used (registration = broker)"
+		                                                : strerror(-direct_err));
 		*why = buf;
 	}
 	return false;
