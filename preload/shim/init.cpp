@@ -4,7 +4,10 @@
 // without hints after one warning.
 #include <atomic>
 #include <cstring>
+#include <linux/prctl.h>
 #include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "config/keys_config.h"
@@ -58,12 +61,13 @@ void start_early()
 		start();
 }
 
-void entering_seccomp()
+void deactivate_for_seccomp()
 {
-	// From here on a syscall the filter does not allow kills the process, and ours (prctl,
-	// bpf, sendmsg in new and exiting threads) are not the program's: stop making them.
-	// Threads keep the hints they have; new ones start without.
-	g_active.store(false, std::memory_order_release);
+	// Called just before the filter is set: from then on a syscall it does not allow kills the
+	// process, and ours (prctl, bpf, sendmsg in new and exiting threads) are not the program's:
+	// stop making them. Threads keep the hints they have; new ones start without.
+	if (g_active.exchange(false, std::memory_order_acq_rel))
+		debug("seccomp filter installed: the preload steps aside for new threads");
 	thread::set_backend(nullptr);
 }
 
@@ -90,6 +94,8 @@ void thread_begin(void *start_routine)
 	}
 	rec.tid = thread::owner_tid();
 	rec.block = *block;
+	debug("thread %d: block at data page %u offset %u", rec.tid, block->page_index,
+	      block->start);
 	if (start_routine && hints_need_start_symbol())
 		rec.start_symbol = start_symbol(start_routine);
 	char name[16];
@@ -121,6 +127,12 @@ void tld::shim::start()
 	const char *disable = env("TLD_DISABLE");
 	if (disable && disable[0] == '1')
 		return;
+	// Already under a seccomp filter (a sandbox started us): it may kill the process for any
+	// call the program does not make itself, so the preload does nothing at all.
+	if (syscall(SYS_prctl, PR_GET_SECCOMP, 0, 0, 0, 0) > 0) {
+		debug("under a seccomp filter: the preload stays inactive");
+		return;
+	}
 	// Before anything in libtld: our fork handler must run before libtld's, which re-registers
 	// the surviving thread through a connection this handler resets.
 	pthread_atfork(nullptr, nullptr, fork_child);

@@ -80,7 +80,8 @@ TLD_EXPORT int prctl(int option, ...)
 	unsigned long a5 = va_arg(ap, unsigned long);
 	va_end(ap);
 	if (option == PR_SET_SECCOMP)
-		tld::shim::entering_seccomp(); // before: the filter applies the moment it is set
+		tld::shim::deactivate_for_seccomp(); // before: the filter applies the moment it is
+		                                     // set
 	int ret = tld::shim::real::prctl(option, a2, a3, a4, a5);
 	if (ret == 0 && option == PR_SET_NAME && tld::shim::active() &&
 	    tld::shim::hints_follow_names())
@@ -105,7 +106,7 @@ TLD_EXPORT long syscall(long number, ...)
 	va_end(ap);
 	if (number == SYS_seccomp &&
 	    (a[0] == SECCOMP_SET_MODE_FILTER || a[0] == SECCOMP_SET_MODE_STRICT))
-		tld::shim::entering_seccomp();
+		tld::shim::deactivate_for_seccomp();
 	SyscallFn real = g_real_syscall.load(std::memory_order_acquire);
 	if (!real) {
 		real = reinterpret_cast<SyscallFn>(dlsym(RTLD_NEXT, "syscall"));

@@ -12,8 +12,11 @@ bool active();
 // start threads before the dynamic loader runs ours.
 void start_early();
 
-// A seccomp filter is about to be installed: the preload stops making syscalls of its own.
-void entering_seccomp();
+// The program is about to put itself under a seccomp filter: from now on every wrapper passes
+// straight through and no syscall of the preload's own is made. A filter may kill the process
+// for any call the program itself does not make (issue 14: prctl(PR_GET_NAME) in new threads
+// died with SIGSYS under a default-KILL allowlist).
+void deactivate_for_seccomp();
 
 // In pthread_create: a child made by a raw clone() (no fork handlers ran) takes over its
 // copy of the state as a fork child does.
