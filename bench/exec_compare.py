@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+"""Exec and process start cost of libtldpreload.so: four exec-heavy workloads, each run with and
+without the preload (and with TLD_DISABLE=1), interleaved in one run with tldd up, printed as
+ratios. Needs root (tldd pins its maps in a private bpffs mount). Installs autoconf and automake
+if missing (only this benchmark needs them).
+
+  bench/exec_compare.py [--build build] [--repetitions 5] [--markdown]
+
+Each number is the median over the repetitions of the CPU time (user + system) of the whole
+process tree, which a loaded machine disturbs less than wall time; wall time is printed too.
+"""
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+CONFIGURE_AC = """AC_INIT([tiny], [1.0])
+AM_INIT_AUTOMAKE([foreign])
+AC_PROG_CC
+AC_CHECK_HEADERS([pthread.h stdio.h stdlib.h string.h unistd.h sys/types.h])
+AC_CHECK_FUNCS([pthread_create memcpy strdup clock_gettime])
+AC_SEARCH_LIBS([pthread_create], [pthread])
+AC_CONFIG_FILES([Makefile])
+AC_OUTPUT
+"""
+
+
+def bash_script(path):
+    """500 commands, the mix of a typical shell script: builtins and short external programs."""
+    cmds = ["/bin/true", "echo x >/dev/null", "date +%s >/dev/null", "test -d / && :",
+            "expr 1 + 1 >/dev/null", "basename /a/b >/dev/null", "x=$((x + 1))",
+            "cat /dev/null", "uname -r >/dev/null", "[ -n \"$x\" ]"]
+    with open(path, "w") as f:
+        f.write("x=0\n")
+        for i in range(500):
+            f.write(cmds[i % len(cmds)] + "\n")
+
+
+def c_project(path, files=24):
+    os.makedirs(path)
+    objs = []
+    for i in range(files):
+        with open(f"{path}/f{i}.c", "w") as f:
+            f.write(f"#include <stdio.h>\nint f{i}(int x) {{ return x * {i} + printf(\"\"); }}\n")
+        objs.append(f"f{i}.o")
+    with open(f"{path}/main.c", "w") as f:
+        f.write("int main(void) { return 0; }\n")
+    with open(f"{path}/Makefile", "w") as f:
+        f.write(f"prog: main.o {' '.join(objs)}\n\t$(CC) -o $@ $^\n"
+                "%.o: %.c\n\t$(CC) -O1 -c -o $@ $<\n"
+                "clean:\n\trm -f *.o prog\n")
+
+
+def autoconf_project(path):
+    for tool, pkg in (("autoreconf", "autoconf"), ("automake", "automake")):
+        if not shutil.which(tool):
+            subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", pkg],
+                           check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    os.makedirs(path)
+    with open(f"{path}/configure.ac", "w") as f:
+        f.write(CONFIGURE_AC)
+    with open(f"{path}/Makefile.am", "w") as f:
+        f.write("bin_PROGRAMS = tiny\ntiny_SOURCES = tiny.c\n")
+    with open(f"{path}/tiny.c", "w") as f:
+        f.write("int main(void) { return 0; }\n")
+    subprocess.run(["autoreconf", "-i"], cwd=path, check=True, capture_output=True)
+
+
+def timed(argv, env, cwd, prepare=None):
+    """Runs argv to completion; returns (cpu seconds of the tree, wall seconds)."""
+    if prepare:
+        subprocess.run(prepare, cwd=cwd, env=env, check=True, capture_output=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.monotonic()
+    subprocess.run(argv, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
+    wall = time.monotonic() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, wall
+
+
+class Tldd:
+    def __init__(self, build, tmp):
+        self.pins = f"{tmp}/bpffs"
+        self.sock = f"{tmp}/tldd.sock"
+        os.makedirs(self.pins)
+        subprocess.run(["mount", "-t", "bpf", "bpf", self.pins], check=True)
+        self.proc = subprocess.Popen([f"{build}/loader/tldd", "--pin-root", self.pins,
+                                      "--socket", self.sock], stderr=subprocess.DEVNULL)
+        for _ in range(200):
+            if os.path.exists(self.sock):
+                return
+            time.sleep(0.05)
+        raise SystemExit("tldd did not create its socket")
+
+    def close(self):
+        self.proc.terminate()
+        self.proc.wait()
+        subprocess.run(["umount", self.pins], check=False)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--repetitions", type=int, default=5)
+    ap.add_argument("--markdown", action="store_true")
+    args = ap.parse_args()
+    build = os.path.abspath(args.build)
+    preload = f"{build}/preload/libtldpreload.so"
+    if not os.path.exists(preload):
+        raise SystemExit(f"{preload}: build first")
+
+    with tempfile.TemporaryDirectory(prefix="tld-exec-bench-") as tmp:
+        tldd = Tldd(build, tmp)
+        try:
+            config = f"{tmp}/keys.conf"
+            with open(config, "w") as f, open(f"{ROOT}/tests/preload/test.conf") as keys:
+                f.write(f"[options]\nregistration = broker\npin_root = {tldd.pins}\n"
+                        f"socket = {tldd.sock}\n\n" + keys.read())
+            bash_script(f"{tmp}/script.sh")
+            c_project(f"{tmp}/cproj")
+            autoconf_project(f"{tmp}/acproj")
+            base = {"PATH": "/usr/bin:/bin", "HOME": tmp, "LC_ALL": "C"}
+            envs = {
+                "plain": base,
+                "preload": {**base, "LD_PRELOAD": preload, "TLD_CONFIG": config},
+                "disabled": {**base, "LD_PRELOAD": preload, "TLD_CONFIG": config,
+                             "TLD_DISABLE": "1"},
+            }
+            work = [
+                ("/bin/true x 1,000 (bash loop)",
+                 ["bash", "-c", "for ((i = 0; i < 1000; i++)); do /bin/true; done"], tmp, None),
+                ("bash script, 500 commands", ["bash", f"{tmp}/script.sh"], tmp, None),
+                ("./configure (autoconf, small project)", ["./configure", "-q"],
+                 f"{tmp}/acproj", None),
+                ("make -j2 (25 C files)", ["make", "-s", "-j2"], f"{tmp}/cproj",
+                 ["make", "-s", "clean"]),
+            ]
+            results = {}
+            for _ in range(args.repetitions):
+                for name, argv, cwd, prep in work:
+                    for mode, env in envs.items():  # interleaved: load spreads over all
+                        results.setdefault((name, mode), []).append(timed(argv, env, cwd, prep))
+        finally:
+            tldd.close()
+
+    def med(name, mode, i):
+        return statistics.median(r[i] for r in results[(name, mode)])
+
+    if args.markdown:
+        print("| workload | without | preload | ratio | TLD_DISABLE=1 ratio | wall ratio |")
+        print("|---|---:|---:|---:|---:|---:|")
+    for name, *_ in work:
+        plain, pre, dis = (med(name, m, 0) for m in ("plain", "preload", "disabled"))
+        wall = med(name, "preload", 1) / med(name, "plain", 1)
+        if args.markdown:
+            print(f"| {name} | {plain:.3f} s | {pre:.3f} s | {pre / plain:.2f}x | "
+                  f"{dis / plain:.2f}x | {wall:.2f}x |")
+        else:
+            print(f"{name:40} cpu {plain:.3f}s -> {pre:.3f}s  {pre / plain:.2f}x  "
+                  f"(disabled {dis / plain:.2f}x, wall {wall:.2f}x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
