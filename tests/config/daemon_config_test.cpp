@@ -47,7 +47,7 @@ TEST_F(DaemonConfigTest, DefaultsWithoutAFile)
 	EXPECT_EQ(c.registration_delay_ms, 5u);
 	EXPECT_EQ(c.control_rate, 20u);
 	EXPECT_EQ(c.log_level, LogLevel::info);
-	EXPECT_EQ(c.keys_config, "/etc/tld/keys.conf");
+	EXPECT_EQ(c.keys_config, kDefaultKeysConfigPath);
 	EXPECT_EQ(c.config_file, "");
 	EXPECT_FALSE(c.help);
 }
