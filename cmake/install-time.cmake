@@ -108,6 +108,10 @@ endfunction()
 # which empty directories go on uninstall). Paths are as on disk, with $DESTDIR. The list
 # outlives reinstalls: each adds to it, so uninstall removes every file any install put there.
 function(tld_note_installed)
+  # cpack's staging tree is not an install to undo.
+  if("$ENV{DESTDIR}" MATCHES "/_CPack_Packages/")
+    return()
+  endif()
   set(lines "")
   if(EXISTS "${TLD_INSTALLED_LIST}")
     file(STRINGS "${TLD_INSTALLED_LIST}" lines)

@@ -149,3 +149,28 @@ add_custom_target(uninstall
           -P ${CMAKE_CURRENT_LIST_DIR}/uninstall.cmake
   COMMENT "Removing what `cmake --install` put in place (${TLD_INSTALLED_LIST})"
   VERBATIM)
+
+# --- cpack -G DEB ----------------------------------------------------------------------------
+# One package with both components, laid out for /usr (configure with
+# -DCMAKE_INSTALL_PREFIX=/usr so the programs read /etc/tld). The sample configs are conffiles:
+# dpkg keeps an admin's edits on upgrade and asks before replacing them.
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME tld)
+set(CPACK_PACKAGE_VERSION "${PROJECT_VERSION}")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}: tldd, tldctl, libtld, the preload")
+set(CPACK_PACKAGE_CONTACT "tld developers <tld@localhost>")
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION admin)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "bpftool")
+set(CPACK_STRIP_FILES ON)
+tld_config_dir(_tld_deb_confdir /usr "${CMAKE_INSTALL_SYSCONFDIR}")
+file(WRITE "${_tld_gen}/deb/conffiles"
+     "${_tld_deb_confdir}/keys.conf\n${_tld_deb_confdir}/tldd.conf\n")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA "${_tld_gen}/deb/conffiles")
+if(NOT TLD_CONFIG_DIR STREQUAL _tld_deb_confdir)
+  message(STATUS "tld: a .deb from this build would hold programs reading ${TLD_CONFIG_DIR}; "
+                 "configure with -DCMAKE_INSTALL_PREFIX=/usr to package")
+endif()
+include(CPack)
