@@ -146,10 +146,17 @@ int main(int argc, char **argv)
 	auto reload = [&](Limits *limits, unsigned *max_clients) {
 		Options fresh;
 		bool done = false;
+		// The broker sends READY=1 after this; STATUS= says how the reload went
+		// (systemctl status shows it).
 		if (std::string err = parse_options(argc, argv, &fresh, &done); !err.empty()) {
 			LOG_E("reload: %s; keeping the running configuration", err.c_str());
+			tld::notify::send(("STATUS=serving; reload failed, kept the running "
+			                   "configuration: " +
+			                   err)
+			                          .c_str());
 			return;
 		}
+		tld::notify::send("STATUS=serving (reloaded)");
 		if (fresh.pin_root != opt.pin_root || fresh.socket_path != opt.socket_path)
 			LOG_W("reload: pin root and socket changes take effect on restart");
 		tld::log::set_level(fresh.log_level);

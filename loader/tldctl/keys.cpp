@@ -69,7 +69,7 @@ int cmd_keys(Context &ctx, const Args &args)
 		std::string def = config::format_value(k.type, k.default_value.data());
 		if (ctx.json) {
 			j.begin_object().field("name", k.name).field("type", k.type.name());
-			j.field("default", def).key("rules").begin_array();
+			j.key("default").raw(json_value(def)).key("rules").begin_array();
 		}
 		std::string set_by;
 		for (const auto &r : kc.rules) {
@@ -81,7 +81,8 @@ int cmd_keys(Context &ctx, const Args &args)
 					j.begin_object()
 					        .field("rule", r.name)
 					        .field("when", conditions(r))
-					        .field("value", v)
+					        .key("value")
+					        .raw(json_value(v))
 					        .end_object();
 				else
 					set_by += (set_by.empty() ? "" : "; ") + r.name + " (" +

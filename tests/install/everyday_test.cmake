@@ -6,7 +6,8 @@
 #  2. `cmake --install b --prefix P` (another prefix than configured): everything lands under P,
 #     the unit starts P's tldd with P's tldd.conf, which names P's keys.conf;
 #  3. a reinstall over an edited config keeps it; `--target uninstall` removes every file both
-#     installs wrote and the directories left empty, and keeps the edited config.
+#     installs wrote and the directories left empty, and keeps the edited config;
+#  4. `cpack -G DEB` (deb_test.cmake).
 # Inputs (-D): SRC (source tree) WORK (scratch directory)
 cmake_minimum_required(VERSION 3.25)
 
@@ -105,6 +106,9 @@ endif()
 if(NOT RUN_OUT MATCHES "Keeping: ${P}/etc/tld/keys\\.conf")
   message(FATAL_ERROR "uninstall did not say it kept the edited keys.conf:\n${RUN_OUT}")
 endif()
+
+# --- 4. The Debian package from the same build ----------------------------------------------
+include("${CMAKE_CURRENT_LIST_DIR}/deb_test.cmake")
 
 file(REMOVE_RECURSE "${WORK}")
 message("everyday test: all passed")
