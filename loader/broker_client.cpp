@@ -60,7 +60,8 @@ int Client::set_path(const char *path)
 // A fresh socket, connected and greeted, not yet visible to other threads.
 int Client::open_connection(int *out)
 {
-	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	// High, out of the way of the numbers the host program uses (sys::place_high).
+	int s = sys::place_high(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
 	if (s < 0)
 		return -errno;
 	sockaddr_un addr{};
@@ -79,6 +80,14 @@ int Client::open_connection(int *out)
 	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &peer, &len) == 0)
 		needs_pidfds_.store(peer.pid == 0, std::memory_order_release);
 	int memfd = memfd_.load(std::memory_order_acquire);
+	if (memfd >= 0 && !memfd_id_.is(memfd)) {
+		// The program closed the memfd we were given: whatever has that number now is not
+		// ours to send (it would reach tldd as our arena).
+		memfd_.store(-1, std::memory_order_release);
+		board_.store(-1, std::memory_order_release);
+		::close(s);
+		return -EBADF;
+	}
 	if (memfd >= 0) {
 		tld_broker_req req;
 		fill(&req, TLD_BROKER_HELLO, seq_.fetch_add(1, std::memory_order_relaxed) + 1, 0);
@@ -88,6 +97,10 @@ int Client::open_connection(int *out)
 			return err;
 		}
 		int board = board_.load(std::memory_order_acquire);
+		if (board >= 0 && !board_id_.is(board)) {
+			board_.store(-1, std::memory_order_release); // lost: threads send REGISTERs
+			board = -1;
+		}
 		if (board >= 0) {
 			fill(&req, TLD_BROKER_BOARD,
 			     seq_.fetch_add(1, std::memory_order_relaxed) + 1, 0);
@@ -125,7 +138,13 @@ int Client::reconnect(std::uint64_t seen_state)
 		pthread_mutex_unlock(&lock_);
 		return err;
 	}
+	if (fd >= 0 && !sock_id_.is(fd)) {
+		// The program closed our socket and may use the number: never dup3() onto it.
+		fd_.store(-1, std::memory_order_release);
+		fd = -1;
+	}
 	if (fd < 0) {
+		sock_id_.set(sys::identity_of(s));
 		fd_.store(s, std::memory_order_release);
 	} else {
 		// Atomically swaps the socket behind the fd number other threads use.
@@ -136,6 +155,7 @@ int Client::reconnect(std::uint64_t seen_state)
 			return err;
 		}
 		::close(s);
+		sock_id_.set(sys::identity_of(fd));
 		reconnects_.fetch_add(1, std::memory_order_relaxed);
 	}
 	state_.store((state | kBroken) + 1, std::memory_order_release); // next generation, healthy
@@ -152,8 +172,9 @@ void Client::mark_broken(std::uint64_t seen_state)
 int Client::connect()
 {
 	std::uint64_t state = state_.load(std::memory_order_acquire);
-	if (fd_.load(std::memory_order_acquire) >= 0 && !(state & kBroken))
+	if (usable_fd() >= 0 && !(state & kBroken))
 		return 0;
+	state = state_.load(std::memory_order_acquire);
 	return reconnect(state);
 }
 
@@ -166,7 +187,7 @@ int Client::send_request(std::uint16_t type, std::uint32_t flags, std::int32_t t
 	// The round limit keeps a daemon that dies again and again from holding us here.
 	for (int sends = 0, round = 0; sends < 2 && round < 4; round++) {
 		std::uint64_t state = state_.load(std::memory_order_acquire);
-		int fd = fd_.load(std::memory_order_acquire);
+		int fd = usable_fd();
 		if (fd < 0 || (state & kBroken)) {
 			if ((err = reconnect(state)))
 				break;
@@ -196,6 +217,8 @@ int Client::send_request(std::uint16_t type, std::uint32_t flags, std::int32_t t
 
 int Client::hello(int memfd, int board_memfd)
 {
+	memfd_id_.set(sys::identity_of(memfd));
+	board_id_.set(sys::identity_of(board_memfd));
 	int had_memfd = memfd_.exchange(memfd, std::memory_order_acq_rel);
 	int had_board = board_.exchange(board_memfd, std::memory_order_acq_rel);
 	pthread_mutex_lock(&lock_);
@@ -266,7 +289,7 @@ int Client::request_and_wait(std::uint16_t type, std::uint32_t flags, std::int32
 		err = send_request(type, flags, tid, 0, 0, 0, pass_fd, seq);
 		if (err != -EAGAIN || sys::monotonic_ns() >= deadline)
 			break;
-		pollfd p{fd_.load(std::memory_order_acquire), POLLOUT, 0};
+		pollfd p{usable_fd(), POLLOUT, 0};
 		poll(&p, 1, 10);
 	}
 	if (!err)
@@ -313,7 +336,7 @@ int Client::wait_answer(std::uint32_t seq, std::uint64_t deadline_ns)
 		std::uint64_t now = sys::monotonic_ns();
 		if (now >= deadline_ns)
 			return -ETIMEDOUT;
-		pollfd p{fd_.load(std::memory_order_acquire), POLLIN, 0};
+		pollfd p{usable_fd(), POLLIN, 0};
 		// Short slices: another thread may read our answer from the shared socket.
 		std::uint64_t left_ms = (deadline_ns - now + 999'999) / 1'000'000;
 		poll(&p, 1, left_ms < 10 ? static_cast<int>(left_ms) : 10);
@@ -344,9 +367,29 @@ void Client::account(const void *event)
 	}
 }
 
-int Client::poll_events()
+int Client::usable_fd()
 {
 	int fd = fd_.load(std::memory_order_acquire);
+	if (fd < 0 || sock_id_.is(fd))
+		return fd;
+	// A mismatch may also be a reconnect swapping sockets right now: decide under its lock.
+	pthread_mutex_lock(&lock_);
+	fd = fd_.load(std::memory_order_acquire);
+	if (fd >= 0 && !sock_id_.is(fd)) {
+		fd_.store(-1, std::memory_order_release);
+		state_.store((state_.load(std::memory_order_relaxed) | kBroken) + 1,
+		             std::memory_order_release);
+		next_try_ns_.store(0, std::memory_order_relaxed);
+		fd = -1;
+	}
+	pthread_mutex_unlock(&lock_);
+	return fd;
+}
+
+int Client::poll_events()
+{
+	// recv() on a number the program reused would eat the program's data.
+	int fd = usable_fd();
 	if (fd < 0)
 		return -ENOTCONN;
 	int errors = 0;
@@ -402,7 +445,7 @@ void Client::after_fork()
 void Client::close()
 {
 	int fd = fd_.exchange(-1, std::memory_order_acq_rel);
-	if (fd >= 0)
+	if (fd >= 0 && sock_id_.is(fd))
 		::close(fd);
 	state_.store((state_.load(std::memory_order_relaxed) | kBroken) + 1,
 	             std::memory_order_release);

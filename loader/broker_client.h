@@ -15,6 +15,8 @@
 #include <sys/types.h>
 #include <sys/un.h>
 
+#include "sys/owned_fd.h"
+
 namespace tld::broker {
 
 struct ClientStats {
@@ -86,7 +88,8 @@ public:
 	// stats().reconnects alone: one load, for a check on every thread start.
 	std::uint64_t reconnects() const { return reconnects_.load(std::memory_order_relaxed); }
 
-	// The connection's fd for an event loop (POLLIN: events to read), or -1.
+	// The connection's fd for an event loop (POLLIN: events to read), or -1. Unchecked: the
+	// host program may have closed it (the Client notices on its next use).
 	int event_fd() const { return fd_.load(std::memory_order_acquire); }
 
 	// In the child after fork(): the inherited connection speaks for the parent, so drop it
@@ -112,6 +115,26 @@ private:
 	void release_answer(std::uint32_t seq);
 	int wait_answer(std::uint32_t seq, std::uint64_t deadline_ns);
 	void account(const void *event);
+	// The socket, if its number still names it; else it is forgotten (never closed: a
+	// program that closed it may have reused the number) and -1 returned.
+	int usable_fd();
+
+	// What a held fd is (sys::FdIdentity), readable by any thread while a reconnect changes it.
+	struct HeldId {
+		std::atomic<std::uint64_t> dev{0}, ino{0};
+		void set(const sys::FdIdentity &id)
+		{
+			dev.store(id.dev, std::memory_order_relaxed);
+			ino.store(id.ino, std::memory_order_release);
+		}
+		bool is(int fd) const
+		{
+			sys::FdIdentity id;
+			id.ino = ino.load(std::memory_order_acquire);
+			id.dev = dev.load(std::memory_order_relaxed);
+			return sys::still_is(fd, id);
+		}
+	};
 
 	char path_[sizeof(sockaddr_un::sun_path)] = {};
 	// The connection keeps one fd number for its whole life: a reconnect dup3()s the new
@@ -119,6 +142,9 @@ private:
 	std::atomic<int> fd_{-1};
 	std::atomic<int> memfd_{-1};
 	std::atomic<int> board_{-1};
+	// The program that hosts the preload may close any of these three and reuse the number:
+	// each is checked against what it was before it is sent, read, replaced or closed.
+	HeldId sock_id_, memfd_id_, board_id_;
 	std::atomic<bool> needs_pidfds_{false};
 	// (generation << 1) | broken: a failure seen on an old connection does not break the new.
 	std::atomic<std::uint64_t> state_{0};

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../sys/clock.h"
+#include "../sys/owned_fd.h"
 #include "keys.h"
 
 namespace tld::arena {
@@ -59,7 +60,8 @@ enum InitState : int { kUninit = 0, kIniting = 1, kReady = 2 };
 std::atomic<int> g_init{kUninit};
 int g_init_err = 0;
 char *g_base = nullptr;
-int g_memfd = -1;
+// Checked before every use: the program may have closed it and reused the number.
+sys::HeldFd g_memfd;
 std::atomic<std::size_t> g_pages{0}; // pages of the memfd that are mapped (meta included)
 
 SpinLock g_lock;
@@ -82,7 +84,7 @@ int map_pages(int fd, std::size_t first, std::size_t count)
 
 int do_init()
 {
-	int fd = memfd_create("tld-arena", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	int fd = sys::place_high(memfd_create("tld-arena", MFD_CLOEXEC | MFD_ALLOW_SEALING));
 	if (fd < 0)
 		return -errno;
 	void *base = mmap(nullptr, kMaxPages * kPage, PROT_NONE,
@@ -104,7 +106,11 @@ int do_init()
 		g_base = nullptr;
 		return err;
 	}
-	g_memfd = fd;
+	if (int held = g_memfd.adopt(fd); held < 0) {
+		munmap(base, kMaxPages * kPage);
+		g_base = nullptr;
+		return held;
+	}
 	g_pages.store(kGrowPages, std::memory_order_release);
 	return 0;
 }
@@ -137,9 +143,13 @@ int ensure_page_for(std::uint32_t idx)
 		want = kMaxPages;
 	if (page >= want)
 		return -ENOMEM;
-	if (ftruncate(g_memfd, static_cast<off_t>(want * kPage)) < 0)
+	// Lost to the program (closed, number reused): no growth, never a truncate of its file.
+	int fd = g_memfd.checked();
+	if (fd < 0)
+		return fd;
+	if (ftruncate(fd, static_cast<off_t>(want * kPage)) < 0)
 		return -errno;
-	if (int err = map_pages(g_memfd, have, want - have); err < 0)
+	if (int err = map_pages(fd, have, want - have); err < 0)
 		return err;
 	g_pages.store(want, std::memory_order_release);
 	return 0;
@@ -219,7 +229,10 @@ tld_meta_u *meta()
 
 int memfd()
 {
-	return g_init.load(std::memory_order_acquire) == kReady ? g_memfd : -1;
+	if (g_init.load(std::memory_order_acquire) != kReady)
+		return -1;
+	int fd = g_memfd.checked();
+	return fd < 0 ? -1 : fd;
 }
 
 std::size_t memfd_size()
@@ -287,7 +300,7 @@ void after_fork_child(const Block *keep)
 
 	// A private copy at the same addresses: pointers the program holds stay valid, but the
 	// child no longer writes the parent's (registered) pages.
-	int fd = memfd_create("tld-arena", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	int fd = sys::place_high(memfd_create("tld-arena", MFD_CLOEXEC | MFD_ALLOW_SEALING));
 	void *tmp = MAP_FAILED;
 	if (fd >= 0 && ftruncate(fd, static_cast<off_t>(pages * kPage)) == 0 &&
 	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) == 0)
@@ -297,18 +310,27 @@ void after_fork_child(const Block *keep)
 		munmap(tmp, pages * kPage);
 	}
 	if (tmp == MAP_FAILED || map_pages(fd, 0, pages) < 0) {
-		// Cannot copy (out of fds or memory): map the parent's memfd copy-on-write instead.
-		// Same contents, and the child never writes the parent's blocks; it has no memfd of
+		// Cannot copy (out of fds or memory): an anonymous private copy moved over the
+		// range instead. Same contents, the child never writes the parent's blocks and
+		// needs no fd of the parent's (which may not be ours any more); it has no memfd of
 		// its own, so it cannot grow or use the broker, only direct registration.
 		if (fd >= 0)
 			close(fd);
-		void *p = mmap(g_base, pages * kPage, PROT_READ | PROT_WRITE,
-		               MAP_PRIVATE | MAP_FIXED, g_memfd, 0);
-		(void)p;
 		fd = -1;
+		void *copy = mmap(nullptr, pages * kPage, PROT_READ | PROT_WRITE,
+		                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (copy != MAP_FAILED) {
+			std::memcpy(copy, g_base, pages * kPage);
+			if (mremap(copy, pages * kPage, pages * kPage,
+			           MREMAP_MAYMOVE | MREMAP_FIXED, g_base) == MAP_FAILED)
+				munmap(copy, pages * kPage);
+		}
 	}
-	close(g_memfd);
-	g_memfd = fd;
+	// The parent's memfd is closed only if the number still is it: a program that closed
+	// it and reused the number (a pipe, a file it writes) keeps its fd untouched.
+	g_memfd.close();
+	if (fd >= 0)
+		(void)g_memfd.adopt(fd);
 
 	// Blocks of the parent's other threads are free in the child and were never registered
 	// here, so they are reusable at once.

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "registry.h"
 #include "sys/clock.h"
+#include "sys/owned_fd.h"
 #include "sys/syscalls.h"
 
 namespace tld::shim {
@@ -37,7 +38,8 @@ int direct_map_fd()
 	int fd = g_map_fd.load(std::memory_order_acquire);
 	if (fd >= 0 && sys::bpf_map_id(fd) == g_map_id.load(std::memory_order_relaxed))
 		return fd;
-	fd = sys::bpf_obj_get(g_map_path);
+	// The old number, if any, is not closed: the program took it. The new one goes high.
+	fd = sys::place_high(sys::bpf_obj_get(g_map_path));
 	if (fd < 0)
 		return fd;
 	long id = sys::bpf_map_id(fd);

@@ -10,6 +10,7 @@
 
 #include "protocol.h"
 #include "sys/clock.h"
+#include "sys/owned_fd.h"
 
 namespace tld::shim::board {
 namespace {
@@ -28,7 +29,7 @@ std::atomic<std::uint64_t> g_rung_ns{0}; // when publish() last asked for a DOOR
 // A scan later than tldd's delay by this much is not coming: that tldd is gone or stuck.
 constexpr std::uint64_t kOverdueNs = 100'000'000;
 
-int g_memfd = -1;
+sys::HeldFd g_memfd; // checked before it is sent: the program may have reused the number
 tld_broker_board *g_board = nullptr;
 
 std::uint64_t *slot(std::uint32_t index)
@@ -40,7 +41,7 @@ std::uint64_t *slot(std::uint32_t index)
 
 int create()
 {
-	int fd = memfd_create("tld-board", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	int fd = sys::place_high(memfd_create("tld-board", MFD_CLOEXEC | MFD_ALLOW_SEALING));
 	if (fd < 0)
 		return -errno;
 	if (ftruncate(fd, kBytes) < 0 || fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) < 0) {
@@ -57,8 +58,7 @@ int create()
 	g_board = static_cast<tld_broker_board *>(m);
 	g_board->magic = TLD_BROKER_BOARD_MAGIC;
 	g_board->armed = 1; // the first thread rings
-	g_memfd = fd;
-	return fd;
+	return g_memfd.adopt(fd);
 }
 
 } // namespace
@@ -70,11 +70,11 @@ int init()
 		if (g_state.compare_exchange_strong(expected, kCreating,
 		                                    std::memory_order_acquire)) {
 			int fd = create();
-			g_state.store(fd < 0 ? kNone : kReady, std::memory_order_release);
+			g_state.store(g_board ? kReady : kNone, std::memory_order_release);
 			return fd;
 		}
 		if (expected == kReady)
-			return g_memfd;
+			return g_memfd.checked();
 		sched_yield(); // another thread is creating it: a few syscalls away
 	}
 }
@@ -142,10 +142,9 @@ void after_fork_child()
 	// Only the forking thread runs here, so nobody is between a state check and a store.
 	if (g_state.load(std::memory_order_relaxed) == kReady) {
 		munmap(g_board, kBytes);
-		close(g_memfd);
+		g_memfd.close(); // only if the number still is the board
 	}
 	g_board = nullptr;
-	g_memfd = -1;
 	g_rung_ns.store(0, std::memory_order_relaxed);
 	g_state.store(kNone, std::memory_order_relaxed);
 }

@@ -3,8 +3,12 @@
 
 #include <atomic>
 #include <cstdarg>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -15,16 +19,23 @@ namespace {
 std::atomic<bool> g_warned{false};
 std::atomic<bool> g_quiet{false};
 
+// "tld: <message>" into buf; returns its length without a newline, or -1.
+int format(char *buf, std::size_t size, const char *fmt, va_list ap)
+{
+	int n = snprintf(buf, size, "tld: ");
+	if (vsnprintf(buf + n, size - n - 1, fmt, ap) < 0)
+		return -1;
+	return static_cast<int>(std::strlen(buf));
+}
+
 void vprint(const char *fmt, va_list ap)
 {
 	char buf[512];
-	int n = snprintf(buf, sizeof(buf), "tld: ");
-	int m = vsnprintf(buf + n, sizeof(buf) - n - 1, fmt, ap);
-	if (m < 0)
+	int len = format(buf, sizeof(buf) - 1, fmt, ap);
+	if (len < 0)
 		return;
-	std::size_t len = std::strlen(buf);
 	buf[len++] = '\n';
-	ssize_t r = write(STDERR_FILENO, buf, len);
+	ssize_t r = write(STDERR_FILENO, buf, static_cast<std::size_t>(len));
 	(void)r;
 }
 
@@ -32,6 +43,50 @@ bool debugging()
 {
 	const char *v = env("TLD_DEBUG");
 	return v && v[0] == '1';
+}
+
+// Whether this uid was already told about `cause` since boot: a stamp file per uid and
+// cause on tmpfs (/dev/shm is empty after a boot), made with O_EXCL so exactly one process
+// of many racing ones wins. Without the directory every process may speak (once each).
+bool first_for_uid(const char *cause)
+{
+	std::uint32_t hash = 2166136261u; // FNV-1a of the format string: the cause, not the pid
+	for (const char *c = cause; *c; c++)
+		hash = (hash ^ static_cast<unsigned char>(*c)) * 16777619u;
+	const char *dir = env("TLD_LOG_STAMPS");
+	char path[256];
+	snprintf(path, sizeof(path), "%s/tld-warned-%u-%08x", dir && *dir ? dir : "/dev/shm",
+	         static_cast<unsigned>(getuid()), hash);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0) {
+		close(fd);
+		return true;
+	}
+	return errno != EEXIST;
+}
+
+// One datagram to the system log (/dev/log, the journal's or syslogd's socket), LOG_USER |
+// LOG_WARNING. Not syslog(3): that keeps a socket open in the program. Never blocks; the
+// socket lives for this call only.
+void to_syslog(const char *fmt, va_list ap)
+{
+	char msg[512];
+	int len = format(msg, sizeof(msg), fmt, ap);
+	if (len < 0)
+		return;
+	char buf[600];
+	int n = snprintf(buf, sizeof(buf), "<12>tld[%d]: uid %u: %s", static_cast<int>(getpid()),
+	                 static_cast<unsigned>(getuid()), msg + 5);
+	const char *path = env("TLD_LOG_SOCKET");
+	sockaddr_un addr{};
+	addr.sun_family = AF_UNIX;
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path && *path ? path : "/dev/log");
+	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s < 0)
+		return;
+	(void)sendto(s, buf, static_cast<std::size_t>(n < 0 ? 0 : n), MSG_DONTWAIT | MSG_NOSIGNAL,
+	             reinterpret_cast<sockaddr *>(&addr), sizeof(addr));
+	close(s);
 }
 
 } // namespace
@@ -43,12 +98,14 @@ void set_quiet(bool quiet)
 
 void warn_once(const char *fmt, ...)
 {
-	bool debug_on = debugging();
-	if (!debug_on && (g_quiet.load(std::memory_order_relaxed) || g_warned.exchange(true)))
-		return;
 	va_list ap;
 	va_start(ap, fmt);
-	vprint(fmt, ap);
+	if (debugging()) {
+		vprint(fmt, ap); // asked for: on the program's stderr, every time
+	} else if (!g_quiet.load(std::memory_order_relaxed) && !g_warned.exchange(true) &&
+	           first_for_uid(fmt)) {
+		to_syslog(fmt, ap); // never on the program's stdout or stderr
+	}
 	va_end(ap);
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-// The preload speaks at most once per process (unless TLD_DEBUG=1): a host program's stderr is
-// not ours to fill. Messages are formatted on the stack and written with write(2).
+// The preload never writes to a host program's stdout or stderr unless TLD_DEBUG=1: its
+// output changed programs' results (configure checks, `2>&1 | wc -l`). A warning goes to the
+// system log instead, at most once per process and once per uid and cause per boot.
 #pragma once
 
 namespace tld::shim {
@@ -8,7 +9,10 @@ namespace tld::shim {
 // Silences warn_once() (config `quiet = true`).
 void set_quiet(bool quiet);
 
-// Prints "tld: <message>" the first time it is called in the process; later calls are dropped.
+// Sends "tld[pid]: uid U: <message>" to the system log (/dev/log, or $TLD_LOG_SOCKET) the first
+// time it is called in the process, and only if no process of this uid logged the same format
+// since boot (stamp files in /dev/shm, or $TLD_LOG_STAMPS). With TLD_DEBUG=1: on stderr instead,
+// every call.
 void warn_once(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 // Prints "tld: <message>" when TLD_DEBUG=1.

@@ -12,6 +12,9 @@
 #include <fstream>
 #include <poll.h>
 #include <sstream>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -270,6 +273,34 @@ RunResult run(const std::vector<std::string> &argv, const std::vector<std::strin
 	result.out = app.out();
 	result.err = app.err();
 	return result;
+}
+
+LogSink::LogSink(const std::string &dir) : path_(dir + "/log.sock"), stamps_(dir + "/stamps")
+{
+	mkdir(stamps_.c_str(), 01777);
+	chmod(stamps_.c_str(), 01777); // programs run as nobody stamp here too
+	fd_.reset(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+	sockaddr_un addr{};
+	addr.sun_family = AF_UNIX;
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path_.c_str());
+	EXPECT_EQ(bind(fd_.get(), reinterpret_cast<sockaddr *>(&addr), sizeof(addr)), 0)
+	        << strerror(errno);
+	chmod(path_.c_str(), 0777);
+}
+
+std::vector<std::string> LogSink::env() const
+{
+	return {"TLD_LOG_SOCKET=" + path_, "TLD_LOG_STAMPS=" + stamps_};
+}
+
+std::vector<std::string> LogSink::take()
+{
+	std::vector<std::string> lines;
+	char buf[1024];
+	ssize_t n;
+	while ((n = recv(fd_.get(), buf, sizeof(buf), MSG_DONTWAIT)) >= 0)
+		lines.emplace_back(buf, static_cast<std::size_t>(n));
+	return lines;
 }
 
 } // namespace tld::test

@@ -79,6 +79,21 @@ private:
 	int status_ = -1;
 };
 
+// A stand-in for /dev/log in `dir`: receives the preload's warnings (one datagram each), with a
+// stamp directory of its own so that earlier runs on this boot do not silence them.
+class LogSink {
+public:
+	explicit LogSink(const std::string &dir);
+	// TLD_LOG_SOCKET and TLD_LOG_STAMPS for preload_env().
+	std::vector<std::string> env() const;
+	// The datagrams received since the last call.
+	std::vector<std::string> take();
+
+private:
+	std::string path_, stamps_;
+	Fd fd_;
+};
+
 // The environment for running under the preload: LD_PRELOAD, TLD_CONFIG and extras.
 std::vector<std::string> preload_env(const std::string &config_path,
                                      const std::vector<std::string> &extra = {});

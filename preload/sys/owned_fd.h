@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+// fds the preload creates inside a host program. Programs close fds they did not open
+// (closefrom, close_range(3, ~0), `exec 4>&-`) and reuse the numbers for their own files, so
+// the number alone proves nothing: the preload remembers what each of its fds is (device and
+// inode, from fstat) and, before it closes, truncates, maps, sends or reads one, checks that the
+// number still names that file. A mismatch means the program took the number: it is forgotten,
+// never touched.
+#pragma once
+
+#include <atomic>
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace tld::sys {
+
+// What a file is, whatever number it has. Sockets (sockfs) and memfds (shmem) each have an
+// inode of their own while they live; st_dev tells the filesystems apart.
+struct FdIdentity {
+	dev_t dev = 0;
+	ino_t ino = 0;
+
+	bool operator==(const FdIdentity &) const = default;
+	explicit operator bool() const { return ino != 0; }
+};
+
+inline FdIdentity identity_of(int fd)
+{
+	struct stat st;
+	if (fd < 0 || ::fstat(fd, &st) != 0)
+		return {};
+	return {st.st_dev, st.st_ino};
+}
+
+// Whether `fd` still is the file `id` was taken from.
+inline bool still_is(int fd, const FdIdentity &id)
+{
+	return fd >= 0 && id && identity_of(fd) == id;
+}
+
+// Moves a freshly created fd to a high number, close-on-exec, and returns it (or `fd` itself
+// if it cannot be moved). High, so that the small numbers programs hard-code (`exec 4>x`) and
+// the lowest-free numbers open() hands out stay the program's. When the hard limit leaves
+// room, the soft limit is raised for the instant of the dup: the fd then sits at or above the
+// soft limit, a number the program itself can never be given, and the limit is put back
+// (unless the program changed it meanwhile). Never far above 1024: the kernel's fd table grows
+// to the highest number in use.
+inline int place_high(int fd)
+{
+	constexpr rlim_t kSpare = 8, kCeiling = 1024;
+	if (fd < 0)
+		return fd;
+	struct rlimit lim;
+	if (::getrlimit(RLIMIT_NOFILE, &lim) != 0)
+		return fd;
+	int moved = -1;
+	if (lim.rlim_cur <= kCeiling && lim.rlim_cur + kSpare <= lim.rlim_max) {
+		struct rlimit raised = {lim.rlim_cur + kSpare, lim.rlim_max};
+		if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+			moved = ::fcntl(fd, F_DUPFD_CLOEXEC, static_cast<int>(lim.rlim_cur));
+			struct rlimit now;
+			if (::getrlimit(RLIMIT_NOFILE, &now) == 0 &&
+			    now.rlim_cur == raised.rlim_cur)
+				(void)::setrlimit(RLIMIT_NOFILE, &lim);
+		}
+	}
+	if (moved < 0) {
+		rlim_t top = lim.rlim_cur < kCeiling ? lim.rlim_cur : kCeiling;
+		int floor = top > 4 * kSpare ? static_cast<int>(top - 4 * kSpare) : 3;
+		if (fd >= floor) {
+			// Already high: only make sure it is close-on-exec.
+			int flags = ::fcntl(fd, F_GETFD);
+			if (flags >= 0 && !(flags & FD_CLOEXEC))
+				::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+			return fd;
+		}
+		moved = ::fcntl(fd, F_DUPFD_CLOEXEC, floor);
+	}
+	if (moved < 0)
+		return fd;
+	::close(fd);
+	return moved;
+}
+
+// A global fd of the preload: its number and what it is. Trivially destructible on purpose
+// (threads may still use it while the process exits; the kernel closes it then), so it is
+// closed by close(), never by a destructor.
+class HeldFd {
+public:
+	constexpr HeldFd() = default;
+	HeldFd(const HeldFd &) = delete;
+	HeldFd &operator=(const HeldFd &) = delete;
+
+	// Takes a fd just created by us: moves it high and remembers what it is. Returns the
+	// number it now has, or -errno (then nothing is held and `fd` is closed).
+	int adopt(int fd)
+	{
+		if (fd < 0)
+			return fd;
+		fd = place_high(fd);
+		FdIdentity id = identity_of(fd);
+		if (!id) {
+			int err = -errno;
+			::close(fd);
+			return err ? err : -EBADF;
+		}
+		id_ = id;
+		fd_.store(fd, std::memory_order_release);
+		return fd;
+	}
+
+	// The number, if it still names our file; otherwise it is forgotten (not closed: it is
+	// the program's now) and -EBADF returned.
+	int checked()
+	{
+		int fd = fd_.load(std::memory_order_acquire);
+		if (fd < 0)
+			return -EBADF;
+		if (still_is(fd, id_))
+			return fd;
+		int expect = fd;
+		fd_.compare_exchange_strong(expect, -1, std::memory_order_acq_rel);
+		return -EBADF;
+	}
+
+	// The number without a check, or -1: for comparisons only, never to use the fd.
+	int number() const { return fd_.load(std::memory_order_acquire); }
+
+	// Closes it if it still is ours; forgets it either way.
+	void close()
+	{
+		int fd = fd_.exchange(-1, std::memory_order_acq_rel);
+		if (still_is(fd, id_))
+			::close(fd);
+	}
+
+	// Lets go of the number without closing it.
+	void forget() { fd_.store(-1, std::memory_order_release); }
+
+private:
+	std::atomic<int> fd_{-1};
+	FdIdentity id_{};
+};
+
+} // namespace tld::sys

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+// The preload never touches an fd it cannot prove is still its own (issue 14): programs close
+// fds they did not open (`exec 4>&-`, closerange, close_range) and reuse the numbers, and a
+// fork child must not close, truncate, map or send what the program now keeps there. Real
+// shells and python3 under the real preload, with the real tldd up.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+
+#include "bpffs.h"
+#include "harness.h"
+#include "tests/tldd/harness.h"
+
+namespace tld::test {
+namespace {
+
+class PreloadFds : public ::testing::Test {
+protected:
+	void SetUp() override
+	{
+		ASSERT_TRUE(bpffs_.ok());
+		std::string why;
+		ASSERT_TRUE(tldd_.start_ready({}, &why)) << why;
+		config_ = write_config(dir_.path(),
+		                       "registration = broker\nsocket = " + tldd_.socket_path +
+		                               "\npin_root = " + tldd_.pin_root + "\n");
+		chmod(dir_.path().c_str(), 0755);
+		chmod(config_.c_str(), 0644);
+	}
+
+	void TearDown() override
+	{
+		// Program data reaching tldd's socket, or a program's file sent as a board or
+		// arena.
+		std::string log = tldd_.log();
+		EXPECT_EQ(log.find("malformed message"), std::string::npos) << log;
+		EXPECT_EQ(log.find("board without its magic"), std::string::npos) << log;
+		EXPECT_EQ(log.find("neither a pidfd nor a memfd"), std::string::npos) << log;
+		EXPECT_EQ(log.find("is not a memfd"), std::string::npos) << log;
+	}
+
+	RunResult sh(const std::string &shell, const std::string &script)
+	{
+		return run({shell, "-c", script}, preload_env(config_, {"PATH=/usr/bin:/bin"}));
+	}
+
+	std::string slurp(const std::string &path)
+	{
+		std::ifstream in(path);
+		std::stringstream ss;
+		ss << in.rdbuf();
+		return ss.str();
+	}
+
+	TempDir dir_;
+	BpffsMount bpffs_;
+	Tldd tldd_{bpffs_.path()};
+	std::string config_;
+};
+
+// Old code: fd 4 (the arena) closed, the pipe took it, the child closed the pipe and made its
+// arena there: cat printed key names; 3 the board header; 5 EAGAIN.
+TEST_F(PreloadFds, ShellClosingAnyLowFdStillPipes)
+{
+	for (std::string shell : {"/bin/bash", "/bin/dash"}) {
+		for (int n : {3, 4, 5, 6}) {
+			SCOPED_TRACE(shell + " exec " + std::to_string(n) + ">&-");
+			auto r = sh(shell, "exec " + std::to_string(n) + ">&-; echo hello | cat");
+			EXPECT_EQ(r.status, 0) << r.err;
+			EXPECT_EQ(r.out, "hello\n") << r.err;
+		}
+	}
+}
+
+// Old code: x held only "a": the subshell's fork handler closed fd 4 (the program's x).
+TEST_F(PreloadFds, SubshellAndExecWriteTheProgramsFd)
+{
+	for (std::string shell : {"/bin/bash", "/bin/dash"}) {
+		SCOPED_TRACE(shell);
+		std::string x = dir_.path() + "/x";
+		auto r = sh(shell, "exec 4>" + x + "; echo a >&4; (echo b >&4); /bin/echo c >&4");
+		EXPECT_EQ(r.status, 0) << r.err;
+		EXPECT_EQ(slurp(x), "a\nb\nc\n") << r.err;
+	}
+}
+
+// The issue's daemon: closerange(3, 1024) closes the preload's fds too (they sit below 1024
+// when the limit is higher), the program's file takes a freed number, 300 threads make the
+// arena grow and fork makes the child rebuild it. Old code: data.txt became 32,768 zero
+// bytes (the arena's ftruncate) and the child's write was lost.
+TEST_F(PreloadFds, CloserangeDaemonKeepsItsFile)
+{
+	std::string dir = dir_.path() + "/";
+	std::string script = R"(
+import os, sys, threading
+os.closerange(3, 1024)
+# Whichever freed number the preload used, one of the program's files now has it.
+fds = [os.open(sys.argv[1] + n, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+       for n in ("log.txt", "data.txt", "more.txt")]
+for fd in fds:
+    os.write(fd, b"parent\n")
+stop = threading.Event()
+ts = [threading.Thread(target=stop.wait) for _ in range(300)]
+for t in ts:
+    t.start()
+pid = os.fork()
+if pid == 0:
+    for fd in fds:
+        os.write(fd, b"child\n")
+    os._exit(0)
+_, status = os.waitpid(pid, 0)
+stop.set()
+for t in ts:
+    t.join()
+for fd in fds:
+    os.write(fd, b"done\n")
+sys.exit(os.waitstatus_to_exitcode(status))
+)";
+	auto r = run({"/usr/bin/python3", "-c", script, dir},
+	             preload_env(config_, {"PATH=/usr/bin:/bin"}));
+	EXPECT_EQ(r.status, 0) << r.err;
+	for (std::string n : {"log.txt", "data.txt", "more.txt"})
+		EXPECT_EQ(slurp(dir + n), "parent\nchild\ndone\n") << n << " " << r.err;
+}
+
+// close_range(3, ~0) closes every fd of the preload; what the program opens next takes the
+// numbers, and a fork child (and its threads) must leave them alone.
+TEST_F(PreloadFds, CloseRangeThenForkLeavesTheProgramsFds)
+{
+	std::string data = dir_.path() + "/cr.txt";
+	std::string script = R"(
+import os, sys, threading
+os.closerange(3, 1 << 20)
+fds = [os.open(sys.argv[1] + str(i), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644) for i in range(8)]
+pid = os.fork()
+if pid == 0:
+    t = threading.Thread(target=lambda: None); t.start(); t.join()
+    for i, fd in enumerate(fds):
+        os.write(fd, b"c%d\n" % i)
+    os._exit(0)
+os.waitpid(pid, 0)
+t = threading.Thread(target=lambda: None); t.start(); t.join()
+for i, fd in enumerate(fds):
+    os.write(fd, b"p%d\n" % i)
+)";
+	auto r = run({"/usr/bin/python3", "-c", script, data},
+	             preload_env(config_, {"PATH=/usr/bin:/bin"}));
+	EXPECT_EQ(r.status, 0) << r.err;
+	for (int i = 0; i < 8; i++) {
+		std::string n = std::to_string(i);
+		EXPECT_EQ(slurp(data + n), "c" + n + "\np" + n + "\n") << r.err;
+	}
+}
+
+// ssh closes every fd above stderr at start (closefrom) and forks its ProxyCommand. Old code:
+// the fork child closed ssh's pipe ends (the numbers the preload had), `dup2 stdin: Bad file
+// descriptor`, `Broken pipe`, and the proxy received nothing. A fake server that sends a banner
+// and records what the client says is enough: banner exchange is what broke.
+TEST_F(PreloadFds, SshProxyCommandReachesBannerExchange)
+{
+	std::string got = dir_.path() + "/got", proxy = dir_.path() + "/proxy.sh";
+	{
+		std::ofstream out(proxy);
+		out << "#!/bin/sh\nprintf 'SSH-2.0-fake\\r\\n'\nhead -c 8 > \"$1\"\n";
+	}
+	chmod(proxy.c_str(), 0755);
+	auto r = run({"/usr/bin/ssh", "-F", "/dev/null", "-o", "ProxyCommand=" + proxy + " " + got,
+	              "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o",
+	              "UserKnownHostsFile=/dev/null", "fake-host", "true"},
+	             preload_env(config_, {"PATH=/usr/bin:/bin", "HOME=" + dir_.path()}));
+	EXPECT_EQ(slurp(got), "SSH-2.0-") << r.err;
+	EXPECT_EQ(r.err.find("Bad file descriptor"), std::string::npos) << r.err;
+}
+
+// The preload's own fds are few, high and close-on-exec: none below 900 (the limit here is at
+// least 1024), none left in an exec'd image.
+TEST_F(PreloadFds, OwnFdsAreHighAndCloseOnExec)
+{
+	auto r = sh("/bin/bash",
+	            "for f in /proc/$$/fd/*; do n=${f##*/}; "
+	            "t=$(readlink $f); case $t in *tld-*|socket:*) echo $n $t;; esac;"
+	            "done; env -u LD_PRELOAD ls -l /proc/self/fd | grep -c 'tld-\\|socket:'");
+	EXPECT_EQ(r.status, 1 << 8) << r.out << r.err; // grep -c: none in the exec'd ls
+	std::istringstream in(r.out);
+	int n = 0, count = 0;
+	std::string what;
+	while (in >> n >> what) {
+		EXPECT_GE(n, 900) << what;
+		count++;
+	}
+	EXPECT_GE(count, 1) << r.out;
+	EXPECT_LE(count, 3) << r.out;
+}
+
+} // namespace
+} // namespace tld::test
