@@ -126,6 +126,7 @@ bool Session::handle_one()
 			fatal_ = true;
 		return !fatal;
 	}
+	heard_ = true;
 	pid_t tid = req.tid;
 	err = handle(req, std::move(passed), &tid);
 	if (err)
