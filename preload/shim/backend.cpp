@@ -111,11 +111,13 @@ bool choose_path(std::string *why)
 		         "hints "
 		         "until tldd is reachable",
 		         g_socket,
-		         broker_err == -EPERM ? "not used (registration = direct)"
-		                              : strerror(-broker_err),
+		         // By the mode, not by EPERM: a socket() a seccomp filter refused is
+		         // EPERM too, and then "auto" is what the config says.
+		         g_mode == config::Registration::direct ? "not used (registration = direct)"
+		                                                : strerror(-broker_err),
 		         g_map_path,
-		         direct_err == -EPERM ? "not used (registration = broker)"
-		                              : strerror(-direct_err));
+		         g_mode == config::Registration::broker ? "not used (registration = broker)"
+		                                                : strerror(-direct_err));
 		*why = buf;
 	}
 	return false;
@@ -168,6 +170,10 @@ int hook_register(pid_t tid, const arena::Block &block)
 		registry_for_each(catch_up, &all);
 	}
 	rec.registered.store(err == 0, std::memory_order_release);
+	if (!err)
+		debug("thread %d: registration %s", tid,
+		      g_path.load(std::memory_order_relaxed) == kDirect ? "done (direct)"
+		                                                        : "sent to tldd");
 	if (err) {
 		debug("thread %d not registered: %s", tid, strerror(-err));
 		// tldd is gone: retry (and catch every thread up) on a later thread start.
@@ -216,7 +222,12 @@ void backend_init(const config::Options &options)
 	snprintf(g_socket, sizeof(g_socket), "%s", options.socket.c_str());
 	snprintf(g_map_path, sizeof(g_map_path), "%s/tld_data_map", options.pin_root.c_str());
 	std::string why;
-	if (!choose_path(&why))
+	bool ok = choose_path(&why);
+	static const char *const kModes[] = {"auto", "broker", "direct"};
+	static const char *const kPaths[] = {"none", "tldd's broker", "the map directly"};
+	debug("registration = %s: path %s", kModes[static_cast<int>(g_mode) % 3],
+	      kPaths[g_path.load(std::memory_order_relaxed)]);
+	if (!ok)
 		warn_once("%s", why.c_str());
 	g_next_try_ns.store(sys::coarse_monotonic_ns() + kRetryNs, std::memory_order_relaxed);
 	thread::set_backend(&g_backend);

@@ -4,6 +4,7 @@
 #include "hints.h"
 
 #include <climits>
+#include <cstdio>
 #include <cstring>
 #include <dlfcn.h>
 #include <linux/prctl.h>
@@ -34,6 +35,7 @@ bool load_config(config::KeysConfig &out)
 		return false;
 	}
 	out = std::move(parsed.value());
+	debug("config %s: %zu keys, %zu rules", path, out.keys.size(), out.rules.size());
 	if (const char *set = env("TLD_SET")) {
 		auto overrides = config::parse_tld_set(out, set);
 		if (!overrides) {
@@ -103,6 +105,18 @@ void hints_apply(ThreadRec &rec, const char *thread_name)
 	alignas(8) std::uint8_t packed[TLD_PAGE_SIZE];
 	if (!config::resolve_values(*g_config, facts, packed))
 		return;
+	if (debug_enabled()) {
+		char matched[256] = "";
+		std::size_t used = 0;
+		for (const auto &rule : g_config->rules)
+			if (config::rule_matches(rule, facts) && used < sizeof(matched))
+				used += static_cast<std::size_t>(
+				        snprintf(matched + used, sizeof(matched) - used, "%s%s",
+				                 used ? ", " : "", rule.name.c_str()));
+		debug("thread %d (%s): rules matched: %s%s", rec.tid,
+		      thread_name ? thread_name : "", used ? matched : "none",
+		      g_config->overrides.empty() ? "" : "; TLD_SET applied");
+	}
 	auto *data = static_cast<std::uint8_t *>(rec.block.data());
 	for (std::size_t i = 0; i < g_config->keys.size(); i++) {
 		const auto &k = g_config->keys[i];

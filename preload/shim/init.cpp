@@ -4,7 +4,10 @@
 // without hints after one warning.
 #include <atomic>
 #include <cstring>
+#include <linux/prctl.h>
 #include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "config/keys_config.h"
@@ -47,6 +50,12 @@ bool active()
 	return g_active.load(std::memory_order_acquire);
 }
 
+void deactivate_for_seccomp()
+{
+	if (g_active.exchange(false, std::memory_order_acq_rel))
+		debug("seccomp filter installed: the preload steps aside for new threads");
+}
+
 void thread_begin(void *start_routine)
 {
 	ThreadRec &rec = self_record();
@@ -60,6 +69,8 @@ void thread_begin(void *start_routine)
 	}
 	rec.tid = thread::owner_tid();
 	rec.block = *block;
+	debug("thread %d: block at data page %u offset %u", rec.tid, block->page_index,
+	      block->start);
 	if (start_routine && hints_need_start_symbol())
 		rec.start_symbol = start_symbol(start_routine);
 	char name[16];
@@ -85,6 +96,12 @@ __attribute__((constructor)) static void tld_preload_init()
 	const char *disable = env("TLD_DISABLE");
 	if (disable && disable[0] == '1')
 		return;
+	// Already under a seccomp filter (a sandbox started us): it may kill the process for any
+	// call the program does not make itself, so the preload does nothing at all.
+	if (syscall(SYS_prctl, PR_GET_SECCOMP, 0, 0, 0, 0) > 0) {
+		debug("under a seccomp filter: the preload stays inactive");
+		return;
+	}
 	// Before anything in libtld: our fork handler must run before libtld's, which re-registers
 	// the surviving thread through a connection this handler resets.
 	pthread_atfork(nullptr, nullptr, fork_child);

@@ -109,10 +109,27 @@ void warn_once(const char *fmt, ...)
 	va_end(ap);
 }
 
+bool debug_enabled()
+{
+	return debugging();
+}
+
 void debug(const char *fmt, ...)
 {
+	// One line per decision, but a program starting threads in a loop must not drown its
+	// own stderr: a bound per process, then one line that says so.
+	constexpr unsigned kMaxLines = 256;
+	static std::atomic<unsigned> lines{0};
 	if (!debugging())
 		return;
+	unsigned n = lines.fetch_add(1, std::memory_order_relaxed);
+	if (n > kMaxLines)
+		return;
+	if (n == kMaxLines) {
+		ssize_t r = write(STDERR_FILENO, "tld: more debug lines suppressed\n", 33);
+		(void)r;
+		return;
+	}
 	va_list ap;
 	va_start(ap, fmt);
 	vprint(fmt, ap);

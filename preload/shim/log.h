@@ -15,8 +15,12 @@ void set_quiet(bool quiet);
 // every call.
 void warn_once(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-// Prints "tld: <message>" when TLD_DEBUG=1.
+// Prints "tld: <message>" on stderr when TLD_DEBUG=1: one line per decision, at most 256 per
+// process (then one line saying the rest were suppressed).
 void debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+// Whether TLD_DEBUG=1 (to skip work that only feeds debug lines).
+bool debug_enabled();
 
 // The value of an environment variable, read from environ without getenv's locale or locks.
 const char *env(const char *name);

@@ -5,6 +5,7 @@
 #include <cstdarg>
 #include <cstdlib>
 #include <linux/prctl.h>
+#include <linux/seccomp.h>
 #include <pthread.h>
 
 #include "hints.h"
@@ -73,6 +74,8 @@ TLD_EXPORT int prctl(int option, ...)
 	unsigned long a5 = va_arg(ap, unsigned long);
 	va_end(ap);
 	int ret = tld::shim::real::prctl(option, a2, a3, a4, a5);
+	if (ret == 0 && option == PR_SET_SECCOMP && a2 == SECCOMP_MODE_FILTER)
+		tld::shim::deactivate_for_seccomp();
 	if (ret == 0 && option == PR_SET_NAME && tld::shim::active() &&
 	    tld::shim::hints_follow_names())
 		tld::shim::thread_renamed_self();

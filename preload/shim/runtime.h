@@ -8,6 +8,11 @@ namespace tld::shim {
 // if anything failed) every wrapper passes straight through to the real function.
 bool active();
 
+// The program put itself under a seccomp filter: from now on every wrapper passes straight
+// through. A filter may kill the process for any call the program itself does not make (issue
+// 14: prctl(PR_GET_NAME) in new threads died with SIGSYS under a default-KILL allowlist).
+void deactivate_for_seccomp();
+
 // In a new thread (or the main thread), before the program's code runs there: take a block,
 // write the configured values, list the thread and register it.
 void thread_begin(void *start_routine);

@@ -152,6 +152,34 @@ TEST_F(PreloadFailsOpen, NoDaemonNoAccess)
 	EXPECT_EQ(with.err, "");
 }
 
+// A program under a default-KILL seccomp allowlist that starts threads: the preload steps aside
+// when the filter is installed. Old code: SIGSYS on prctl(PR_GET_NAME) in the first new thread.
+TEST_F(PreloadFailsOpen, SeccompAllowlistProgramSurvives)
+{
+	std::string path = write("k.conf", "[key.a]\ntype = u8\n");
+	RunResult r = run({app_path("seccomp_app"), "threads"}, preload_env(path, log_.env()));
+	EXPECT_EQ(r.status, 0) << r.err;
+	EXPECT_EQ(r.out, "threads ok\n");
+}
+
+// A filter inherited across exec (a sandbox started the program; here socket() is refused):
+// the preload stays inactive from its constructor on. Old code went on, and its message blamed
+// the config: "not used (registration = direct)" although it says auto.
+TEST_F(PreloadFailsOpen, InheritedSeccompFilterLeavesThePreloadInactive)
+{
+	std::string path = write("k.conf", "[options]\nsocket = " + dir_.path() +
+	                                           "/none.sock\npin_root = " + dir_.path() +
+	                                           "/nopins\n[key.a]\ntype = u8\n");
+	RunResult r = run({app_path("seccomp_app"), "nosocket", "/bin/echo", "hello"},
+	                  preload_env(path, {"TLD_DEBUG=1"}));
+	EXPECT_EQ(r.status, 0) << r.err;
+	EXPECT_EQ(r.out, "hello\n");
+	EXPECT_EQ(r.err.find("not used"), std::string::npos) << r.err;
+	EXPECT_NE(r.err.find("tld: under a seccomp filter: the preload stays inactive"),
+	          std::string::npos)
+	        << r.err;
+}
+
 TEST_F(PreloadFailsOpen, QuietSilencesTheWarning)
 {
 	std::string path =

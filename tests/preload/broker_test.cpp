@@ -73,6 +73,32 @@ TEST_F(PreloadBroker, UnprivilegedProgramGetsItsHints)
 	EXPECT_EQ(app.err(), "");
 }
 
+// TLD_DEBUG=1 (issue 12, item 5): one line per decision on stderr: the config, the path, each
+// thread's block, the rules it matched and the registration. Old code printed none of these.
+TEST_F(PreloadBroker, DebugPrintsEveryDecision)
+{
+	App app({app_path("threads_app"), "serve"}, preload_env(config_, {"TLD_DEBUG=1"}));
+	app.wait_ready();
+	app.send("spawn worker-3");
+	auto roles = app.wait_ready();
+	ASSERT_EQ(roles.size(), 2u) << app.err();
+	EXPECT_EQ(app.finish(), 0);
+	const std::string &err = app.err();
+	EXPECT_NE(err.find("tld: config " + config_ + ": 4 keys, "), std::string::npos) << err;
+	EXPECT_NE(err.find("tld: registration = broker: path tldd's broker"), std::string::npos)
+	        << err;
+	for (auto &[tid, role] : roles) {
+		SCOPED_TRACE(role);
+		std::string t = "tld: thread " + std::to_string(tid);
+		EXPECT_NE(err.find(t + ": block at data page "), std::string::npos) << err;
+		EXPECT_NE(err.find(t + ": registration sent to tldd"), std::string::npos) << err;
+		if (role == "worker-3")
+			EXPECT_NE(err.find(t + " (worker-3): rules matched: app, workers"),
+			          std::string::npos)
+			        << err;
+	}
+}
+
 TEST_F(PreloadBroker, DaemonKilledAndRestartedMidRun)
 {
 	App app({app_path("threads_app"), "serve"}, preload_env(config_));

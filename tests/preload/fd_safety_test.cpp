@@ -174,6 +174,26 @@ TEST_F(PreloadFds, SshProxyCommandReachesBannerExchange)
 	EXPECT_EQ(r.err.find("Bad file descriptor"), std::string::npos) << r.err;
 }
 
+// Under a soft fd limit (the hard one higher), a program that opens files until EMFILE gets as
+// many as without the preload: the preload's fds sit at or above the soft limit.
+TEST_F(PreloadFds, SoftFdLimitLeavesTheProgramAllItsNumbers)
+{
+	std::string script = "ulimit -Sn 64; exec /usr/bin/python3 -c '\n"
+	                     "import os, threading\n"
+	                     "t = threading.Thread(target=lambda: None); t.start(); t.join()\n"
+	                     "n = 0\n"
+	                     "try:\n"
+	                     "    while True:\n"
+	                     "        os.open(\"/dev/null\", os.O_RDONLY); n += 1\n"
+	                     "except OSError:\n"
+	                     "    print(n)\n'";
+	auto with = sh("/bin/bash", script);
+	auto without = run({"/bin/bash", "-c", script}, {"PATH=/usr/bin:/bin"});
+	EXPECT_EQ(with.status, 0) << with.err;
+	EXPECT_NE(without.out, "");
+	EXPECT_EQ(with.out, without.out) << with.err;
+}
+
 // The preload's own fds are few, high and close-on-exec: none below 900 (the limit here is at
 // least 1024), none left in an exec'd image.
 TEST_F(PreloadFds, OwnFdsAreHighAndCloseOnExec)
