@@ -22,6 +22,8 @@ namespace tld::shim {
 namespace {
 
 std::atomic<bool> g_active{false};
+std::atomic<bool> g_started{false};
+pid_t g_pid = 0; // the process the state belongs to: a raw clone() child sees another
 
 } // namespace
 
@@ -38,6 +40,7 @@ void unlist(void *rec)
 
 void fork_child()
 {
+	g_pid = sys::getpid();
 	registry_after_fork_child();
 	self_record().tid = sys::gettid();
 	backend_after_fork_child();
@@ -50,10 +53,32 @@ bool active()
 	return g_active.load(std::memory_order_acquire);
 }
 
+void start();
+
+void start_early()
+{
+	if (!g_started.load(std::memory_order_acquire))
+		start();
+}
+
 void deactivate_for_seccomp()
 {
+	// Called just before the filter is set: from then on a syscall it does not allow kills the
+	// process, and ours (prctl, bpf, sendmsg in new and exiting threads) are not the program's:
+	// stop making them. Threads keep the hints they have; new ones start without.
 	if (g_active.exchange(false, std::memory_order_acq_rel))
 		debug("seccomp filter installed: the preload steps aside for new threads");
+	thread::set_backend(nullptr);
+}
+
+void check_process()
+{
+	// No fork handler runs in a child made by a raw clone(SIGCHLD): it notices here, on its
+	// first pthread_create, and becomes a process of its own as a fork child does.
+	if (active() && sys::getpid() != g_pid) {
+		fork_child();
+		thread::after_fork_child();
+	}
 }
 
 void thread_begin(void *start_routine)
@@ -90,9 +115,15 @@ void thread_renamed_self()
 
 } // namespace tld::shim
 
-__attribute__((constructor)) static void tld_preload_init()
+// Once, from our constructor or, earlier, from the first pthread_create of another library's
+// constructor that the dynamic loader ran before ours (the preload has no other initializers
+// that must run first).
+void tld::shim::start()
 {
 	using namespace tld::shim;
+	if (g_started.exchange(true, std::memory_order_acq_rel))
+		return;
+	g_pid = sys::getpid();
 	const char *disable = env("TLD_DISABLE");
 	if (disable && disable[0] == '1')
 		return;
@@ -113,4 +144,9 @@ __attribute__((constructor)) static void tld_preload_init()
 	g_active.store(true, std::memory_order_release);
 	self_record().start_symbol = "main";
 	thread_begin(nullptr);
+}
+
+__attribute__((constructor)) static void tld_preload_init()
+{
+	tld::shim::start();
 }

@@ -2,11 +2,15 @@
 // pthread_create: a trampoline sets the thread up in the new thread itself, so the creating
 // thread is not held up by registration. Exit needs no wrapper: libtld's key destructor runs
 // on return, pthread_exit() and cancellation alike. Renames re-apply name-based rules.
+#include <atomic>
+#include <cerrno>
 #include <cstdarg>
 #include <cstdlib>
+#include <dlfcn.h>
 #include <linux/prctl.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
+#include <sys/syscall.h>
 
 #include "hints.h"
 #include "real.h"
@@ -40,8 +44,10 @@ void apply_named(tld::shim::ThreadRec &rec, void *name)
 TLD_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(void *),
                               void *arg)
 {
+	tld::shim::start_early();
 	if (!tld::shim::active())
 		return tld::shim::real::pthread_create(thread, attr, fn, arg);
+	tld::shim::check_process();
 	auto *start = static_cast<Start *>(std::malloc(sizeof(Start)));
 	if (!start)
 		return tld::shim::real::pthread_create(thread, attr, fn, arg);
@@ -73,11 +79,42 @@ TLD_EXPORT int prctl(int option, ...)
 	unsigned long a4 = va_arg(ap, unsigned long);
 	unsigned long a5 = va_arg(ap, unsigned long);
 	va_end(ap);
+	if (option == PR_SET_SECCOMP)
+		tld::shim::deactivate_for_seccomp(); // before: the filter applies the moment it is
+		                                     // set
 	int ret = tld::shim::real::prctl(option, a2, a3, a4, a5);
-	if (ret == 0 && option == PR_SET_SECCOMP && a2 == SECCOMP_MODE_FILTER)
-		tld::shim::deactivate_for_seccomp();
 	if (ret == 0 && option == PR_SET_NAME && tld::shim::active() &&
 	    tld::shim::hints_follow_names())
 		tld::shim::thread_renamed_self();
 	return ret;
+}
+
+namespace {
+using SyscallFn = long (*)(long, ...);
+std::atomic<SyscallFn> g_real_syscall{nullptr};
+} // namespace
+
+// syscall(): only to see seccomp(2) (libseccomp installs filters through it); everything else
+// passes straight through with its six argument registers.
+TLD_EXPORT long syscall(long number, ...)
+{
+	va_list ap;
+	va_start(ap, number);
+	long a[6];
+	for (long &x : a)
+		x = va_arg(ap, long);
+	va_end(ap);
+	if (number == SYS_seccomp &&
+	    (a[0] == SECCOMP_SET_MODE_FILTER || a[0] == SECCOMP_SET_MODE_STRICT))
+		tld::shim::deactivate_for_seccomp();
+	SyscallFn real = g_real_syscall.load(std::memory_order_acquire);
+	if (!real) {
+		real = reinterpret_cast<SyscallFn>(dlsym(RTLD_NEXT, "syscall"));
+		g_real_syscall.store(real, std::memory_order_release);
+	}
+	if (!real) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return real(number, a[0], a[1], a[2], a[3], a[4], a[5]);
 }

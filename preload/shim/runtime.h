@@ -8,10 +8,19 @@ namespace tld::shim {
 // if anything failed) every wrapper passes straight through to the real function.
 bool active();
 
-// The program put itself under a seccomp filter: from now on every wrapper passes straight
-// through. A filter may kill the process for any call the program itself does not make (issue
-// 14: prctl(PR_GET_NAME) in new threads died with SIGSYS under a default-KILL allowlist).
+// Runs the constructor's work now if it has not run yet: another library's constructor may
+// start threads before the dynamic loader runs ours.
+void start_early();
+
+// The program is about to put itself under a seccomp filter: from now on every wrapper passes
+// straight through and no syscall of the preload's own is made. A filter may kill the process
+// for any call the program itself does not make (issue 14: prctl(PR_GET_NAME) in new threads
+// died with SIGSYS under a default-KILL allowlist).
 void deactivate_for_seccomp();
+
+// In pthread_create: a child made by a raw clone() (no fork handlers ran) takes over its
+// copy of the state as a fork child does.
+void check_process();
 
 // In a new thread (or the main thread), before the program's code runs there: take a block,
 // write the configured values, list the thread and register it.

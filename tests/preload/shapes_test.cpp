@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+// Process shapes the preload must survive (issue 14): a child made by a raw clone() syscall, a
+// thread started by a shared library's constructor, a seccomp allowlist that kills the process
+// on any other syscall. Real programs under the real preload, registering into a real map.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "bpffs.h"
+#include "harness.h"
+#include "test_map.h"
+#include "tests/tldd/harness.h"
+
+namespace tld::test {
+namespace {
+
+class PreloadShapes : public ::testing::Test {
+protected:
+	void SetUp() override
+	{
+		ASSERT_TRUE(bpffs_.ok());
+		ASSERT_GE(map_.fd(), 0) << map_.error();
+		ASSERT_EQ(bpf_obj_pin(map_.fd(), (bpffs_.path() + "/tld_data_map").c_str()), 0)
+		        << strerror(errno);
+		config_ = write_config(dir_.path(),
+		                       "registration = direct\npin_root = " + bpffs_.path() +
+		                               "\nsocket = " + dir_.path() + "/none.sock\n");
+	}
+
+	// Every live thread of `pid` carries hints.
+	void expect_all_registered(pid_t pid)
+	{
+		auto hints = read_hints(map_.fd());
+		std::set<pid_t> live = live_tids(pid);
+		EXPECT_GE(live.size(), 1u);
+		for (pid_t tid : live)
+			EXPECT_TRUE(hints.count(tid)) << "live thread " << tid << " not registered";
+	}
+
+	TempDir dir_;
+	BpffsMount bpffs_;
+	TestMap map_;
+	std::string config_;
+};
+
+// Old code: no fork handler runs in a raw clone child, so it took the parent's thread state
+// as its own and its thread exit dropped the parent's registrations (3 tasks, 1 listed).
+TEST_F(PreloadShapes, RawCloneChildLeavesTheParentsThreadsRegistered)
+{
+	App app({app_path("shapes_app"), "clone"}, preload_env(config_));
+	auto roles = app.wait_ready();
+	ASSERT_EQ(roles.size(), 3u) << app.out() << app.err();
+	auto hints = read_hints(map_.fd());
+	for (auto &[tid, role] : roles)
+		EXPECT_TRUE(hints.count(tid)) << role << " " << tid << " not registered";
+	expect_all_registered(app.pid());
+	EXPECT_EQ(app.finish(), 0) << app.err();
+	EXPECT_EQ(app.err(), "");
+}
+
+// Old code: the library's constructor ran before the preload's; its thread went through the
+// wrapper as a plain pthread_create and was never registered.
+TEST_F(PreloadShapes, ThreadFromALibraryConstructorIsRegistered)
+{
+	App app({app_path("shapes_ctor_app"), "libctor"}, preload_env(config_));
+	auto roles = app.wait_ready();
+	ASSERT_EQ(roles.size(), 2u) << app.out() << app.err();
+	auto hints = read_hints(map_.fd());
+	for (auto &[tid, role] : roles)
+		EXPECT_TRUE(hints.count(tid)) << role << " " << tid << " not registered";
+	expect_all_registered(app.pid());
+	EXPECT_EQ(app.finish(), 0) << app.err();
+}
+
+// Old code: the first new thread died of SIGSYS (prctl(PR_GET_NAME), then bpf()).
+TEST_F(PreloadShapes, SeccompAllowlistProgramSurvivesItsThreads)
+{
+	for (std::string how : {"prctl", "syscall"}) {
+		SCOPED_TRACE(how);
+		App app({app_path("shapes_app"), "seccomp", how}, preload_env(config_));
+		auto roles = app.wait_ready();
+		EXPECT_EQ(roles.size(), 3u) << app.out() << app.err();
+		int status = app.finish();
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		        << "status " << status << " " << app.err();
+	}
+}
+
+// Through the real tldd: the child shares its parent's socket, board and arena until it
+// notices it is a process of its own.
+class PreloadShapesBroker : public ::testing::Test {
+protected:
+	void SetUp() override
+	{
+		ASSERT_TRUE(bpffs_.ok());
+		std::string why;
+		ASSERT_TRUE(tldd_.start_ready({}, &why)) << why;
+		map_.reset(bpf_obj_get((tldd_.pin_root + "/tld_data_map").c_str()));
+		ASSERT_TRUE(map_) << strerror(errno);
+		config_ = write_config(dir_.path(),
+		                       "registration = broker\nsocket = " + tldd_.socket_path +
+		                               "\npin_root = " + tldd_.pin_root + "\n");
+		chmod(dir_.path().c_str(), 0755);
+		chmod(config_.c_str(), 0644);
+	}
+
+	TempDir dir_;
+	BpffsMount bpffs_;
+	Tldd tldd_{bpffs_.path()};
+	Fd map_;
+	std::string config_;
+};
+
+TEST_F(PreloadShapesBroker, RawCloneChildLeavesTheParentsThreadsRegistered)
+{
+	App app({app_path("shapes_app"), "clone"}, preload_env(config_));
+	auto roles = app.wait_ready();
+	ASSERT_EQ(roles.size(), 3u) << app.out() << app.err();
+	// Registration through tldd is asynchronous: wait until it has caught up (or not).
+	std::map<pid_t, Hints> hints;
+	for (int i = 0; i < 100; i++, usleep(10000)) {
+		hints = read_hints(map_.get());
+		std::size_t n = 0;
+		for (auto &[tid, role] : roles)
+			n += hints.count(tid);
+		if (n == roles.size())
+			break;
+	}
+	for (auto &[tid, role] : roles)
+		EXPECT_TRUE(hints.count(tid)) << role << " " << tid << " not registered";
+	EXPECT_EQ(app.finish(), 0) << app.err();
+	EXPECT_EQ(tldd_.log().find("malformed message"), std::string::npos) << tldd_.log();
+}
+
+} // namespace
+} // namespace tld::test
