@@ -9,8 +9,8 @@
 # schedulers that read them) and CAP_BPF; --pid=host lets it name client threads by tid.
 #
 # The steps are the CI's: the dependency script is scripts/install-deps (as in the README and
-# scripts/test), and the configure and build lines are scripts/test's configure() verbatim (run by
-# .ci/run); the install line is the one tests/install/install_test.cmake runs (label install), so
+# scripts/test), and the configure and build lines are scripts/test's configure() (run by
+# .ci/run) plus the /usr prefix; the install line is the one tests/install/install_test.cmake runs (label install), so
 # CI exercises every command below except the image assembly. Docker itself cannot run where CI
 # does (it needs root on the host for BPF). Keep them identical when either side changes.
 #
@@ -25,11 +25,11 @@ RUN bash scripts/install-deps
 COPY . .
 ARG CMAKE_EXTRA=
 RUN cmake -S /src -B build -G Ninja -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 \
-          -DTLD_FUZZ=ON ${CMAKE_EXTRA} \
+          -DTLD_FUZZ=ON -DCMAKE_INSTALL_PREFIX=/usr ${CMAKE_EXTRA} \
  && cmake --build build -j"$(nproc)"
-# The prefix is given at install time, as the install test does: /usr puts the configs in
-# /etc/tld (where the programs read them) and the unit in /usr/lib/systemd/system.
-RUN DESTDIR=/staging cmake --install build --prefix /usr --component Runtime
+# Configured for /usr (unlike scripts/test's build), because the programs read the config
+# directory of the prefix they were configured for: /etc/tld for /usr (cmake/paths.cmake).
+RUN DESTDIR=/staging cmake --install build --component Runtime
 
 FROM debian:bookworm-slim AS runtime
 COPY scripts/install-deps /tmp/install-deps

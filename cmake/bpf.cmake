@@ -4,10 +4,20 @@ set(TLD_BPF_CLANG "" CACHE FILEPATH "clang for BPF C (>= 16; empty: look for cla
 set(TLD_VMLINUX_BTF "/sys/kernel/btf/vmlinux" CACHE FILEPATH "BTF that vmlinux.h is generated from")
 
 if(NOT TLD_BPF_CLANG)
-  find_program(TLD_BPF_CLANG_FOUND NAMES clang-19 clang-16 REQUIRED)
+  find_program(TLD_BPF_CLANG_FOUND NAMES clang-19 clang-16)
+  if(NOT TLD_BPF_CLANG_FOUND)
+    message(FATAL_ERROR "BPF C needs clang >= 16 and neither clang-19 nor clang-16 is on PATH: "
+                        "install clang-19 (Debian 12: apt-get install clang-19, or run "
+                        "scripts/install-deps) or name one with -DTLD_BPF_CLANG=/path/to/clang")
+  endif()
   set(TLD_BPF_CLANG "${TLD_BPF_CLANG_FOUND}")
 endif()
-find_program(TLD_BPFTOOL NAMES bpftool PATHS /usr/sbin /sbin REQUIRED)
+find_program(TLD_BPFTOOL NAMES bpftool PATHS /usr/sbin /sbin)
+if(NOT TLD_BPFTOOL)
+  message(FATAL_ERROR "bpftool not found (it generates vmlinux.h and the BPF skeletons): "
+                      "install it (Debian 12: apt-get install bpftool, or run "
+                      "scripts/install-deps) or name it with -DTLD_BPFTOOL=/path/to/bpftool")
+endif()
 
 execute_process(COMMAND ${TLD_BPF_CLANG} -dumpversion OUTPUT_VARIABLE _tld_clang_version
                 OUTPUT_STRIP_TRAILING_WHITESPACE)
@@ -38,6 +48,12 @@ else()
   set(TLD_BPF_ARCH "${_tld_arch}")
 endif()
 
+if(TLD_WERROR)
+  set(_tld_bpf_werror -Werror)
+else()
+  set(_tld_bpf_werror "")
+endif()
+
 # tld_bpf_skeleton(<name> <source.bpf.c> [CFLAGS ...])
 # Compiles <source> to <name>.bpf.o and generates <name>.skel.h; target <name>_skel carries the
 # include directory and build order.
@@ -49,7 +65,7 @@ function(tld_bpf_skeleton name src)
   file(GLOB_RECURSE bpf_headers "${PROJECT_SOURCE_DIR}/bpf/include/*.h")
   add_custom_command(
     OUTPUT "${obj}"
-    COMMAND ${TLD_BPF_CLANG} -target bpf -g -O2 -Wall -Werror -D__TARGET_ARCH_${TLD_BPF_ARCH}
+    COMMAND ${TLD_BPF_CLANG} -target bpf -g -O2 -Wall ${_tld_bpf_werror} -D__TARGET_ARCH_${TLD_BPF_ARCH}
             ${ARG_CFLAGS} -I "${TLD_BPF_GEN_DIR}" -I "${PROJECT_SOURCE_DIR}/bpf/include"
             -c "${src_abs}" -o "${obj}"
     DEPENDS "${src_abs}" ${bpf_headers} "${TLD_BPF_GEN_DIR}/vmlinux.h"
@@ -63,6 +79,9 @@ function(tld_bpf_skeleton name src)
     COMMENT "BPF skeleton ${name}.skel.h"
     VERBATIM)
   add_custom_target(${name}_skel_gen DEPENDS "${skel}")
+  # vmlinux.h's rule lives in the top directory: Ninja sees it from here, Unix Makefiles only
+  # through this target-level order ("No rule to make target 'bpf-gen/vmlinux.h'" without it).
+  add_dependencies(${name}_skel_gen tld_vmlinux_h)
   add_library(${name}_skel INTERFACE)
   target_include_directories(${name}_skel INTERFACE "${TLD_BPF_GEN_DIR}")
   target_link_libraries(${name}_skel INTERFACE PkgConfig::LIBBPF)

@@ -9,6 +9,14 @@
 # unit's @PLACEHOLDERS@ inside string(REPLACE) arguments. This file's own scope, and the
 # functions defined in it, get current policies.
 cmake_policy(VERSION 3.25)
+include("${CMAKE_CURRENT_LIST_DIR}/paths.cmake")
+
+# The config directory of this install, and a warning when the programs were built for another
+# one: they read their compiled-in directory (config/keys_config.h) unless told otherwise.
+function(tld_install_config_dir out)
+  tld_config_dir(dir "${CMAKE_INSTALL_PREFIX}" "${TLD_SYSCONFDIR}")
+  set(${out} "${dir}" PARENT_SCOPE)
+endfunction()
 
 # A directory from GNUInstallDirs: relative ones live under the install prefix.
 function(tld_absolute out dir)
@@ -24,7 +32,13 @@ function(tld_install_unit)
   tld_absolute(TLDD_DIR "${TLD_SBINDIR}")
   set(TLDD_PATH "${TLDD_DIR}/tldd")
   tld_absolute(TLD_DOCDIR "${TLD_DOCDIR}")
-  tld_absolute(unitdir "${TLD_SYSTEMD_UNITDIR}")
+  tld_unit_dir(unitdir "${CMAKE_INSTALL_PREFIX}" "${TLD_UNIT_DIR}" "${TLD_USR_UNITDIR}")
+  # tldd built for another config directory is pointed at this install's tldd.conf (whose
+  # keys-config names this install's keys.conf, tld_install_configs).
+  tld_install_config_dir(confdir)
+  if(NOT confdir STREQUAL TLD_COMPILED_CONFIG_DIR)
+    set(TLDD_PATH "${TLDD_PATH} --config ${confdir}/tldd.conf")
+  endif()
   # Plain replacement, not configure_file: systemd syntax has '@' of its own
   # (SystemCallFilter=@system-service).
   file(READ "${TLD_UNIT_TEMPLATE}" unit)
@@ -59,22 +73,75 @@ endfunction()
 # pristine samples are also in the doc directory). Mode 0644: every process run with the
 # preload reads keys.conf, whatever its user.
 function(tld_install_configs)
-  # GNUInstallDirs' rule for the /usr prefix, also when /usr is given only at install time
-  # (the Dockerfile): the programs read /etc/tld, not /usr/etc/tld.
-  if(CMAKE_INSTALL_PREFIX STREQUAL "/usr" AND TLD_SYSCONFDIR STREQUAL "etc")
-    set(TLD_SYSCONFDIR "/etc")
+  tld_install_config_dir(dir)
+  if(NOT dir STREQUAL TLD_COMPILED_CONFIG_DIR)
+    message(WARNING "tld: configs go to ${dir}, but the programs were built to read "
+                    "${TLD_COMPILED_CONFIG_DIR}. The installed unit passes --config; run tldctl "
+                    "and the preload with TLD_CONFIG=${dir}/keys.conf, or configure the build "
+                    "with -DCMAKE_INSTALL_PREFIX=${CMAKE_INSTALL_PREFIX}.")
   endif()
-  tld_absolute(dir "${TLD_SYSCONFDIR}")
-  set(dir "${dir}/tld")
+  set(configs "${TLD_INSTALLED_CONFIGS}")
   foreach(sample IN LISTS TLD_SAMPLES)
     get_filename_component(name "${sample}" NAME)
     if(EXISTS "$ENV{DESTDIR}${dir}/${name}")
       message(STATUS "Keeping: $ENV{DESTDIR}${dir}/${name} (existing configuration)")
       continue()
     endif()
+    # tldd.conf names keys.conf: the one of this install.
+    file(READ "${sample}" text)
+    string(REGEX REPLACE "\nkeys-config = [^\n]*" "\nkeys-config = ${dir}/keys.conf" text
+           "${text}")
+    file(WRITE "${TLD_BINARY_DIR}/${name}" "${text}")
     file(INSTALL DESTINATION "${dir}" TYPE FILE
          PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ
-         FILES "${sample}")
+         FILES "${TLD_BINARY_DIR}/${name}")
+    # Its hash as installed: uninstall removes it only if nobody edited it since.
+    file(SHA256 "${TLD_BINARY_DIR}/${name}" sum)
+    list(APPEND configs "$ENV{DESTDIR}${dir}/${name}=${sum}")
   endforeach()
+  set(TLD_INSTALLED_CONFIGS "${configs}" PARENT_SCOPE)
   set(CMAKE_INSTALL_MANIFEST_FILES "${CMAKE_INSTALL_MANIFEST_FILES}" PARENT_SCOPE)
+endfunction()
+
+# Adds what this install wrote to TLD_INSTALLED_LIST, one line each: "file PATH",
+# "config SHA256 PATH" (a sample config, removed only while unedited) or "prefix DIR" (under
+# which empty directories go on uninstall). Paths are as on disk, with $DESTDIR. The list
+# outlives reinstalls: each adds to it, so uninstall removes every file any install put there.
+function(tld_note_installed)
+  # cpack's staging tree is not an install to undo.
+  if("$ENV{DESTDIR}" MATCHES "/_CPack_Packages/")
+    return()
+  endif()
+  set(lines "")
+  if(EXISTS "${TLD_INSTALLED_LIST}")
+    file(STRINGS "${TLD_INSTALLED_LIST}" lines)
+  endif()
+  set(configs "")
+  foreach(c IN LISTS TLD_INSTALLED_CONFIGS)
+    string(REGEX MATCH "^(.*)=([0-9a-f]+)$" m "${c}")
+    set(path "${CMAKE_MATCH_1}")
+    set(sum "${CMAKE_MATCH_2}")
+    list(APPEND configs "${path}")
+    set(rest "")
+    foreach(l IN LISTS lines)
+      string(REGEX REPLACE "^(file|config [0-9a-f]+) " "" l_path "${l}")
+      if(NOT l_path STREQUAL path)
+        list(APPEND rest "${l}")
+      endif()
+    endforeach()
+    set(lines "${rest}")
+    list(APPEND lines "config ${sum} ${path}")
+  endforeach()
+  foreach(f IN LISTS CMAKE_INSTALL_MANIFEST_FILES)
+    set(f "$ENV{DESTDIR}${f}")
+    if(NOT f IN_LIST configs AND NOT "file ${f}" IN_LIST lines)
+      list(APPEND lines "file ${f}")
+    endif()
+  endforeach()
+  set(p "prefix $ENV{DESTDIR}${CMAKE_INSTALL_PREFIX}")
+  if(NOT p IN_LIST lines)
+    list(APPEND lines "${p}")
+  endif()
+  list(JOIN lines "\n" text)
+  file(WRITE "${TLD_INSTALLED_LIST}" "${text}\n")
 endfunction()

@@ -5,12 +5,14 @@
 #   lib/libtld.so.0.1.0 (+ libtld.so.0, libtld.so)   lib/libtldpreload.so
 #   include/tld/{tld.h,tld.hpp,abi.h,tld.bpf.h}
 #   lib/pkgconfig/tld.pc         lib/cmake/tld/ (find_package(tld): tld::tld, tld::abi)
-#   etc/tld/{keys.conf,tldd.conf} (sysconfdir; kept if they exist)
+#   etc/tld/{keys.conf,tldd.conf} (/etc/tld for the /usr prefix; kept if they exist)
 #   tldd.service in the systemd unit directory, share/doc/tld/ (docs and pristine samples)
 #
 # DESTDIR and any prefix work, also one given only at install time (`cmake --install build
-# --prefix /opt/tld`): everything that names an absolute path (the unit's ExecStart, tld.pc) is
-# computed when the files are installed, not when the build is configured.
+# --prefix /opt/tld`): every directory that depends on the prefix (cmake/paths.cmake) and every
+# file that names an absolute path (the unit's ExecStart, tld.pc, tldd.conf's keys-config) is
+# computed when the files are installed, not when the build is configured. `--target uninstall`
+# removes what all installs wrote (cmake/uninstall.cmake).
 #
 # Components: Runtime (what a host running tld needs) and Development (headers, tld.pc, the
 # CMake package, the libtld.so link).
@@ -19,33 +21,21 @@ include(CMakePackageConfigHelpers)
 set(TLD_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/tld" CACHE STRING
     "Where find_package(tld) looks (relative to the prefix)")
 
-# The systemd unit directory. For the /usr prefix (a distribution package) it is what systemd
-# itself says (pkg-config systemd, /lib/systemd/system on Debian 12). For any other prefix it is
-# <prefix>/lib/systemd/system, so installing to a prefix never writes outside it; systemd reads
-# /usr/local/lib/systemd/system too, and a unit under /opt is enabled with `systemctl link`.
-set(_tld_unitdir_default "lib/systemd/system")
-if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
-  pkg_get_variable(_tld_systemd_unitdir systemd systemdsystemunitdir)
-  if(_tld_systemd_unitdir)
-    set(_tld_unitdir_default "${_tld_systemd_unitdir}")
-  endif()
+# The systemd unit directory and the config directory are decided at install time from the
+# prefix really installed to (cmake/paths.cmake), never cached as absolute paths: configuring
+# for /usr and installing with --prefix /tmp/p writes nothing outside /tmp/p.
+# TLD_UNIT_DIR empty: systemd's own directory for the /usr prefix, else
+# <prefix>/lib/systemd/system.
+pkg_get_variable(_tld_systemd_unitdir systemd systemdsystemunitdir)
+set(TLD_UNIT_DIR "" CACHE STRING
+    "systemd system unit directory (empty: by prefix, see cmake/paths.cmake; relative: under it)")
+if(NOT TLD_CONFIG_DIR STREQUAL "/etc/tld")
+  message(STATUS "tld: the programs read their configs from ${TLD_CONFIG_DIR} "
+                 "(-DCMAKE_INSTALL_PREFIX=/usr for /etc/tld)")
 endif()
-set(TLD_SYSTEMD_UNITDIR "${_tld_unitdir_default}" CACHE STRING
-    "systemd system unit directory (relative: under the install prefix)")
-
-# The programs read /etc/tld (config/keys_config.h, config/daemon_config.h). GNUInstallDirs
-# maps sysconfdir to /etc only for the /usr prefix; say so when the samples go elsewhere.
-if(NOT CMAKE_INSTALL_FULL_SYSCONFDIR STREQUAL "/etc")
-  message(STATUS "tld: sample configs install to ${CMAKE_INSTALL_FULL_SYSCONFDIR}/tld; "
-                 "the programs read /etc/tld (use -DCMAKE_INSTALL_PREFIX=/usr for a system install)")
-endif()
-# A relative directory follows an install-time --prefix; GNUInstallDirs' special cases (/usr
-# -> /etc, /opt/X -> /etc/opt/X) are absolute and stay so.
-if(CMAKE_INSTALL_FULL_SYSCONFDIR STREQUAL "${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_SYSCONFDIR}")
-  set(_tld_sysconfdir "${CMAKE_INSTALL_SYSCONFDIR}")
-else()
-  set(_tld_sysconfdir "${CMAKE_INSTALL_FULL_SYSCONFDIR}")
-endif()
+# Where the install notes what it wrote (install-time.cmake, uninstall.cmake): kept across
+# installs, unlike install_manifest.txt, which each `cmake --install` rewrites.
+set(TLD_INSTALLED_LIST "${CMAKE_BINARY_DIR}/tld-installed.txt")
 
 # --- Programs --------------------------------------------------------------------------------
 # tldd goes to sbin: it is a system daemon, started by root or systemd, not a command users run.
@@ -117,7 +107,10 @@ install(CODE "
   set(TLD_UNIT_TEMPLATE \"${TLD_UNIT_TEMPLATE}\")
   set(TLD_SBINDIR \"${CMAKE_INSTALL_SBINDIR}\")
   set(TLD_DOCDIR \"${CMAKE_INSTALL_DOCDIR}\")
-  set(TLD_SYSTEMD_UNITDIR \"${TLD_SYSTEMD_UNITDIR}\")
+  set(TLD_UNIT_DIR \"${TLD_UNIT_DIR}\")
+  set(TLD_USR_UNITDIR \"${_tld_systemd_unitdir}\")
+  set(TLD_SYSCONFDIR \"${CMAKE_INSTALL_SYSCONFDIR}\")
+  set(TLD_COMPILED_CONFIG_DIR \"${TLD_CONFIG_DIR}\")
   include(\"${CMAKE_CURRENT_LIST_DIR}/install-time.cmake\")
   tld_install_unit()" COMPONENT Runtime)
 install(CODE "
@@ -132,7 +125,9 @@ install(CODE "
 # --- Configuration samples and documentation -------------------------------------------------
 set(_tld_samples ${PROJECT_SOURCE_DIR}/config/keys.conf ${PROJECT_SOURCE_DIR}/config/tldd.conf)
 install(CODE "
-  set(TLD_SYSCONFDIR \"${_tld_sysconfdir}\")
+  set(TLD_BINARY_DIR \"${_tld_gen}\")
+  set(TLD_SYSCONFDIR \"${CMAKE_INSTALL_SYSCONFDIR}\")
+  set(TLD_COMPILED_CONFIG_DIR \"${TLD_CONFIG_DIR}\")
   set(TLD_SAMPLES \"${_tld_samples}\")
   include(\"${CMAKE_CURRENT_LIST_DIR}/install-time.cmake\")
   tld_install_configs()" COMPONENT Runtime)
@@ -142,3 +137,40 @@ install(FILES ${_tld_samples} DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples COMPO
 file(GLOB _tld_docs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/docs/*.md)
 list(FILTER _tld_docs EXCLUDE REGEX "/HELPERS\\.md$")
 install(FILES ${_tld_docs} DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT Runtime)
+
+# --- Last: note what this install wrote, for `cmake --build build --target uninstall` --------
+# Runs for every component; each install adds to the list (cmake/uninstall.cmake).
+install(CODE "
+  set(TLD_INSTALLED_LIST \"${TLD_INSTALLED_LIST}\")
+  include(\"${CMAKE_CURRENT_LIST_DIR}/install-time.cmake\")
+  tld_note_installed()" ALL_COMPONENTS)
+add_custom_target(uninstall
+  COMMAND ${CMAKE_COMMAND} -DTLD_INSTALLED_LIST=${TLD_INSTALLED_LIST}
+          -P ${CMAKE_CURRENT_LIST_DIR}/uninstall.cmake
+  COMMENT "Removing what `cmake --install` put in place (${TLD_INSTALLED_LIST})"
+  VERBATIM)
+
+# --- cpack -G DEB ----------------------------------------------------------------------------
+# One package with both components, laid out for /usr (configure with
+# -DCMAKE_INSTALL_PREFIX=/usr so the programs read /etc/tld). The sample configs are conffiles:
+# dpkg keeps an admin's edits on upgrade and asks before replacing them.
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME tld)
+set(CPACK_PACKAGE_VERSION "${PROJECT_VERSION}")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}: tldd, tldctl, libtld, the preload")
+set(CPACK_PACKAGE_CONTACT "tld developers <tld@localhost>")
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION admin)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "bpftool")
+set(CPACK_STRIP_FILES ON)
+tld_config_dir(_tld_deb_confdir /usr "${CMAKE_INSTALL_SYSCONFDIR}")
+file(WRITE "${_tld_gen}/deb/conffiles"
+     "${_tld_deb_confdir}/keys.conf\n${_tld_deb_confdir}/tldd.conf\n")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA "${_tld_gen}/deb/conffiles")
+if(NOT TLD_CONFIG_DIR STREQUAL _tld_deb_confdir)
+  message(STATUS "tld: a .deb from this build would hold programs reading ${TLD_CONFIG_DIR}; "
+                 "configure with -DCMAKE_INSTALL_PREFIX=/usr to package")
+endif()
+include(CPack)

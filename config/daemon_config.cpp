@@ -206,7 +206,7 @@ struct Descriptions {
 		command_line.add_options()
 			("help,h", "print this help and exit")
 			("config,c", po::value<std::string>()->value_name("FILE"),
-			 "settings file (default /etc/tld/tldd.conf, which may be absent)");
+			 "settings file (default " TLD_CONFIG_DIR "/tldd.conf, which may be absent)");
 		settings.add_options()
 			("pin-root",
 			 po::value<AbsPath>()->value_name("DIR")

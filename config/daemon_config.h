@@ -17,7 +17,7 @@
 
 namespace tld::config {
 
-inline constexpr const char *kDefaultDaemonConfigPath = "/etc/tld/tldd.conf";
+inline constexpr const char *kDefaultDaemonConfigPath = TLD_CONFIG_DIR "/tldd.conf";
 
 enum class LogLevel { error, warn, info, debug };
 

@@ -23,7 +23,12 @@
 
 namespace tld::config {
 
-inline constexpr const char *kDefaultKeysConfigPath = "/etc/tld/keys.conf";
+// The configuration directory compiled in: /etc/tld for the /usr prefix, <prefix>/etc/tld for
+// others (cmake/paths.cmake), so that the programs read the configs their install put there.
+#ifndef TLD_CONFIG_DIR
+#define TLD_CONFIG_DIR "/etc/tld"
+#endif
+inline constexpr const char *kDefaultKeysConfigPath = TLD_CONFIG_DIR "/keys.conf";
 inline constexpr const char *kDefaultSocketPath = "/run/tld/tldd.sock";
 inline constexpr const char *kDefaultPinRoot = "/sys/fs/bpf/tld";
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include "broker.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -19,6 +20,11 @@ namespace tld::tldd {
 namespace {
 
 constexpr unsigned kBudget = 64; // messages per client per wakeup
+// A connection that sends no well-formed request this long after accept is closed: idle
+// connections must not hold slots (the preload says HELLO at once, tldctl its request).
+constexpr std::uint64_t kHelloDeadlineNs = 10'000'000'000;
+// Refused connections: one log line per uid per this long at most.
+constexpr std::uint64_t kRefusalLogNs = 10'000'000'000;
 
 sigset_t loop_signals()
 {
@@ -80,6 +86,7 @@ Result<void> Broker::run(const std::function<void(Limits *, unsigned *)> &reload
 			return error_from_errno("epoll_wait", errno);
 		}
 		run_due_scans();
+		close_silent_clients();
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
 			if (fd == listen_fd_)
@@ -109,16 +116,22 @@ void Broker::accept_clients()
 			}
 			return;
 		}
-		if (sessions_.size() >= max_clients_) {
-			LOG_W("refusing a client: --max-clients %u reached", max_clients_);
+		auto peer = identify_peer(sock.get());
+		if (!peer) {
+			// A process that connected and exited before the accept is routine (a
+			// short-lived program): not worth a warning.
+			if (peer.error().code == ESRCH)
+				LOG_D("refusing a client: %s", peer.error().message().c_str());
+			else
+				LOG_W("refusing a client: %s", peer.error().message().c_str());
+			continue;
+		}
+		if (!admit_connection(peer->uid)) {
+			log_refusal(peer->uid, "its share of --max-clients");
 			Session::refuse(sock.get(), -EUSERS);
 			continue;
 		}
-		auto peer = identify_peer(sock.get());
-		if (!peer) {
-			LOG_W("refusing a client: %s", peer.error().message().c_str());
-			continue;
-		}
+		const uid_t uid = peer->uid;
 		int fd = sock.get();
 		epoll_event ev{};
 		ev.events = EPOLLIN;
@@ -127,8 +140,62 @@ void Broker::accept_clients()
 			LOG_E("epoll_ctl(client): %s", strerror(errno));
 			continue;
 		}
-		sessions_.emplace(
-		        fd, std::make_unique<Session>(std::move(sock), std::move(*peer), ctx_));
+		auto session = std::make_unique<Session>(std::move(sock), std::move(*peer), ctx_);
+		silent_.push_back({sys::monotonic_ns() + kHelloDeadlineNs, fd, session.get()});
+		sessions_.emplace(fd, std::move(session));
+		per_uid_[uid]++;
+	}
+}
+
+// max-clients slots: root may take any; others leave a few for root (1/16), and one uid
+// holds at most half, so one user's idle connections cannot lock out root or other users.
+bool Broker::admit_connection(uid_t uid) const
+{
+	const std::size_t total = sessions_.size();
+	if (total >= max_clients_)
+		return false;
+	if (uid == 0)
+		return true;
+	const unsigned for_root = max_clients_ > 1 ? std::max(1u, max_clients_ / 16) : 0;
+	if (total + for_root >= max_clients_)
+		return false;
+	const unsigned share = std::max(1u, max_clients_ / 2);
+	auto it = per_uid_.find(uid);
+	return it == per_uid_.end() || it->second < share;
+}
+
+void Broker::log_refusal(uid_t uid, const char *why)
+{
+	const std::uint64_t now = sys::monotonic_ns();
+	// Bounded: forgetting every uid now and then costs at most one extra line each.
+	if (refusals_.size() >= 4096 && !refusals_.count(uid))
+		refusals_.clear();
+	Refusals &r = refusals_[uid];
+	if (r.logged_ns && now - r.logged_ns < kRefusalLogNs) {
+		r.unlogged++;
+		return;
+	}
+	LOG_W("refusing connections of uid %u: %s (%u of max-clients %u in use; %u refusals "
+	      "not logged)",
+	      uid, why, static_cast<unsigned>(sessions_.size()), max_clients_, r.unlogged);
+	r.logged_ns = now;
+	r.unlogged = 0;
+}
+
+void Broker::close_silent_clients()
+{
+	const std::uint64_t now = sys::monotonic_ns();
+	while (!silent_.empty() && silent_.front().deadline <= now) {
+		Silent s = silent_.front();
+		silent_.pop_front();
+		auto it = sessions_.find(s.fd);
+		// The same session (not a later one on a reused fd number) that never spoke.
+		if (it == sessions_.end() || it->second.get() != s.session || it->second->heard())
+			continue;
+		LOG_D("client pid %d uid %u: no request within %llu s of connecting; closing",
+		      it->second->pid(), it->second->uid(),
+		      static_cast<unsigned long long>(kHelloDeadlineNs / 1'000'000'000));
+		close_client(s.fd);
 	}
 }
 
@@ -163,9 +230,14 @@ void Broker::queue_scan(int fd)
 
 int Broker::scan_timeout_ms() const
 {
-	if (due_.empty())
+	if (due_.empty() && silent_.empty())
 		return -1;
-	std::uint64_t now = sys::monotonic_ns(), due = due_.begin()->first;
+	std::uint64_t due = UINT64_MAX;
+	if (!due_.empty())
+		due = due_.begin()->first;
+	if (!silent_.empty())
+		due = std::min(due, silent_.front().deadline);
+	std::uint64_t now = sys::monotonic_ns();
 	if (due <= now)
 		return 0;
 	// Rounded up: waking before the delay is up would only spin.
@@ -196,7 +268,13 @@ void Broker::run_due_scans()
 void Broker::close_client(int fd)
 {
 	epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
-	sessions_.erase(fd);
+	auto it = sessions_.find(fd);
+	if (it == sessions_.end())
+		return;
+	auto u = per_uid_.find(it->second->uid());
+	if (u != per_uid_.end() && --u->second == 0)
+		per_uid_.erase(u);
+	sessions_.erase(it);
 	// After a burst of clients, give the heap back: a long-running daemon's footprint
 	// should return to its idle size.
 	if (sessions_.empty()) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -39,6 +40,11 @@ private:
 	void queue_scan(int fd);
 	int scan_timeout_ms() const;
 	void run_due_scans();
+	// Whether a connection of `uid` may take a slot now (docs/broker.md, "Limits").
+	bool admit_connection(uid_t uid) const;
+	// Logs a refused connection at most once per uid every few seconds, with a count.
+	void log_refusal(uid_t uid, const char *why);
+	void close_silent_clients();
 
 	int listen_fd_;
 	Limits limits_;
@@ -53,6 +59,19 @@ private:
 	// Board scans waiting for their delay: due time -> client fd. An entry may be stale (the
 	// client scanned at a SYNC, or left); run_due_scans() checks with the session.
 	std::multimap<std::uint64_t, int> due_;
+	std::unordered_map<uid_t, unsigned> per_uid_; // connections held by each uid
+	struct Refusals {
+		std::uint64_t logged_ns = 0;
+		unsigned unlogged = 0;
+	};
+	std::unordered_map<uid_t, Refusals> refusals_;
+	// Connections that have not yet said anything, in accept order: (deadline, fd, session).
+	struct Silent {
+		std::uint64_t deadline;
+		int fd;
+		const Session *session;
+	};
+	std::deque<Silent> silent_;
 };
 
 } // namespace tld::tldd

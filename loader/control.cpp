@@ -307,6 +307,14 @@ int Session::control_request(const broker::Request &req, Fd passed)
 		reject(req, -EOPNOTSUPP, 0, "no control requests here");
 		return -EOPNOTSUPP;
 	}
+	// Authorized as the peer that connected (peer_.uid is SO_PEERCRED's); a process that has
+	// since exec'd a setuid binary or changed ids is not that peer any more.
+	if (int err = peer_check(peer_)) {
+		reject(req, err, 0,
+		       err == -EPERM ? "client's credentials changed since it connected"
+		                     : "client process is gone");
+		return err;
+	}
 	// Not reject(): admit() logs once per burst of refusals, not once per connection.
 	if (!ctx_.control->admit(peer_)) {
 		reply(req, TLD_BROKER_ERROR, -EBUSY, 0);

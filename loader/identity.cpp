@@ -50,17 +50,21 @@ const PidfsDev &pidfs_dev()
 Result<Peer> identify_peer(int sock)
 {
 	Peer peer;
+	// The kernel captured these at connect() (the peer's euid and egid then); accept() may
+	// run long after, when the process has exec'd something else.
+	ucred cred{};
+	socklen_t len = sizeof(cred);
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+		return error_from_errno("SO_PEERCRED", errno);
+	peer.uid = cred.uid;
+	peer.gid = cred.gid;
 	int pfd = -1;
-	socklen_t len = sizeof(pfd);
+	len = sizeof(pfd);
 	if (getsockopt(sock, SOL_SOCKET, SO_PEERPIDFD, &pfd, &len) == 0) {
 		peer.pidfd.reset(pfd);
 	} else {
 		// Kernels before 6.5: the pid from SO_PEERCRED may be recycled before we open it.
 		// Documented as the weaker fallback in docs/broker.md.
-		ucred cred{};
-		len = sizeof(cred);
-		if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
-			return error_from_errno("SO_PEERCRED", errno);
 		peer.pidfd.reset(sys::pidfd_open(cred.pid, 0));
 		if (!peer.pidfd)
 			return error_from_errno("pidfd_open(peer)", errno);
@@ -70,14 +74,17 @@ Result<Peer> identify_peer(int sock)
 	if (int err = pidfd_info_of(peer.pidfd.get(), &info))
 		return error_from_errno("PIDFD_GET_INFO(peer)", err);
 	peer.tgid = static_cast<pid_t>(info.tgid);
-	peer.uid = info.euid;
 	return peer;
 }
 
-int peer_alive(const Peer &peer)
+int peer_check(const Peer &peer)
 {
 	pidfd_info info;
-	return pidfd_info_of(peer.pidfd.get(), &info);
+	if (int err = pidfd_info_of(peer.pidfd.get(), &info))
+		return err;
+	if (info.euid != peer.uid || info.egid != peer.gid)
+		return -EPERM;
+	return 0;
 }
 
 FdKind classify_fd(int fd)

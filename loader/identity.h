@@ -14,16 +14,22 @@ namespace tld::tldd {
 struct Peer {
 	Fd pidfd;       // the peer process, from SO_PEERPIDFD (or opened from SO_PEERCRED's pid)
 	pid_t tgid = 0; // in tldd's pid namespace
+	// The effective uid and gid the peer had when it called connect(): SO_PEERCRED, which the
+	// kernel captured then. Authorization uses these, never the process's current ones: a
+	// peer that connects and then execs a setuid binary must not speak as its new owner.
 	uid_t uid = 0;
+	gid_t gid = 0;
 	bool weak = false; // fallback: the pidfd was opened after the fact from a pid number
 };
 
 // Identifies the process that connected `sock`.
 Result<Peer> identify_peer(int sock);
 
-// 0 while the peer process exists, -ESRCH once it is gone (a connection inherited by a child
-// outlives its creator: its messages no longer speak for anyone).
-int peer_alive(const Peer &peer);
+// 0 while the peer process exists with the credentials it connected with; -ESRCH once it is
+// gone (a connection inherited by a child outlives its creator: its messages no longer speak
+// for anyone), -EPERM once its effective uid or gid differs from the connect-time ones (it
+// exec'd a setuid binary, or changed ids): it no longer is the peer that was authorized.
+int peer_check(const Peer &peer);
 
 // What a received fd is, judged without calling into its filesystem: a FUSE file could
 // otherwise make tldd wait forever on its server.

@@ -5,14 +5,18 @@
 #include <cstdio>
 #include <cstring>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include "broker.h"
+#include "config/keys_config.h"
 #include "listener.h"
 #include "log.h"
 #include "notify.h"
 #include "options.h"
 #include "pins.h"
+#include "sys/fd.h"
 
 using namespace tld::tldd;
 
@@ -44,6 +48,35 @@ int fail(const char *step, const tld::Error &e)
 	return 1;
 }
 
+// Whether a tldd answers on `path`: --remove-pins under a serving tldd would leave it
+// registering threads into a map nobody can find any more.
+bool tldd_serving(const std::string &path)
+{
+	sockaddr_un addr{};
+	addr.sun_family = AF_UNIX;
+	if (path.size() >= sizeof(addr.sun_path))
+		return false;
+	memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+	tld::Fd probe(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+	return probe &&
+	       connect(probe.get(), reinterpret_cast<const sockaddr *>(&addr), sizeof(addr)) == 0;
+}
+
+// tldd --check-config, like sshd -t: the settings parsed already (errors name FILE:LINE and
+// exit 2 before this); the keys config is tldd's too, since tldctl and the preload read it.
+int check_config(const Options &opt)
+{
+	auto keys = tld::config::load_keys_config(opt.keys_config);
+	if (!keys) {
+		fprintf(stderr, "tldd: %s\n", keys.error().str().c_str());
+		return 1;
+	}
+	printf("%s: ok\n%s: ok\n",
+	       opt.config_file.empty() ? "tldd.conf (none, defaults)" : opt.config_file.c_str(),
+	       opt.keys_config.c_str());
+	return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -53,10 +86,12 @@ int main(int argc, char **argv)
 	bool exit_now = false;
 	if (std::string err = parse_options(argc, argv, &opt, &exit_now); !err.empty()) {
 		LOG_E("%s", err.c_str());
-		return 2;
+		return opt.check_config ? 1 : 2;
 	}
 	if (exit_now)
 		return 0;
+	if (opt.check_config)
+		return check_config(opt);
 	tld::log::set_level(opt.log_level);
 	if (!opt.config_file.empty())
 		LOG_I("settings from %s", opt.config_file.c_str());
@@ -65,6 +100,12 @@ int main(int argc, char **argv)
 
 	// Uninstall: remove the pins, leave running registrations to their threads.
 	if (opt.remove_pins) {
+		if (tldd_serving(opt.socket_path)) {
+			LOG_E("a tldd is serving %s: stop it first (systemctl stop tldd), then "
+			      "--remove-pins; the pins were left in place",
+			      opt.socket_path.c_str());
+			return 1;
+		}
 		if (auto r = MapPins::remove(opt.pin_root); !r)
 			return fail("remove pins", r.error());
 		LOG_N("removed the pins under %s", opt.pin_root.c_str());
@@ -105,10 +146,17 @@ int main(int argc, char **argv)
 	auto reload = [&](Limits *limits, unsigned *max_clients) {
 		Options fresh;
 		bool done = false;
+		// The broker sends READY=1 after this; STATUS= says how the reload went
+		// (systemctl status shows it).
 		if (std::string err = parse_options(argc, argv, &fresh, &done); !err.empty()) {
 			LOG_E("reload: %s; keeping the running configuration", err.c_str());
+			tld::notify::send(("STATUS=serving; reload failed, kept the running "
+			                   "configuration: " +
+			                   err)
+			                          .c_str());
 			return;
 		}
+		tld::notify::send("STATUS=serving (reloaded)");
 		if (fresh.pin_root != opt.pin_root || fresh.socket_path != opt.socket_path)
 			LOG_W("reload: pin root and socket changes take effect on restart");
 		tld::log::set_level(fresh.log_level);

@@ -36,7 +36,13 @@ std::string parse_options(int argc, char **argv, Options *o, bool *exit_now)
 	for (int i = 0; i < argc; i++) {
 		if (i > 0 && strcmp(argv[i], "--remove-pins") == 0)
 			o->remove_pins = true;
-		else
+		else if (i > 0 && strcmp(argv[i], "--check-config") == 0)
+			o->check_config = true;
+		else if (i > 0 && strcmp(argv[i], "--version") == 0) {
+			printf("tldd %s\n", TLD_VERSION);
+			*exit_now = true;
+			return "";
+		} else
 			args.push_back(argv[i]);
 	}
 	auto parsed = config::parse_daemon_config(static_cast<int>(args.size()), args.data());
@@ -45,10 +51,14 @@ std::string parse_options(int argc, char **argv, Options *o, bool *exit_now)
 	const config::DaemonConfig &c = parsed.value();
 	if (c.help) {
 		fputs(config::daemon_help("tldd").c_str(), stdout);
-		fputs("\nAction (command line only):\n"
+		fputs("\nActions (command line only):\n"
+		      "  --check-config        check tldd.conf and the keys config, then exit "
+		      "(0: valid)\n"
 		      "  --remove-pins         remove the pins under pin-root and exit "
 		      "(uninstall)\n"
-		      "\nProtocol, identity checks and limits: docs/broker.md.\n",
+		      "  --version             print the version and exit\n"
+		      "\nProtocol, identity checks and limits: tldd(8), " TLD_DOCDIR
+		      "/broker.md.\n",
 		      stdout);
 		*exit_now = true;
 		return "";
@@ -65,6 +75,7 @@ std::string parse_options(int argc, char **argv, Options *o, bool *exit_now)
 	o->control_rate = c.control_rate;
 	o->log_level = level_of(c.log_level);
 	o->config_file = c.config_file;
+	o->keys_config = c.keys_config;
 	return "";
 }
 

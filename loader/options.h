@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 // tldd's settings as the daemon uses them: config/'s DaemonConfig (command line, then
-// /etc/tld/tldd.conf; the command line wins) plus tldd's own command-line-only --remove-pins.
+// /etc/tld/tldd.conf; the command line wins) plus tldd's own command-line-only actions
+// (--remove-pins, --check-config).
 #pragma once
 
 #include <cstdint>
@@ -23,8 +24,10 @@ struct Options {
 	unsigned registration_delay_ms = 5; // board changes wait this long (docs/broker.md)
 	unsigned control_rate = 20;         // control requests a second per uid but root
 	log::Level log_level = log::Info;
-	std::string config_file;  // the settings file read, "" if none
-	bool remove_pins = false; // uninstall: remove the pins and exit
+	std::string config_file;   // the settings file read, "" if none
+	std::string keys_config;   // the keys config, for --check-config (tldd does not use it)
+	bool remove_pins = false;  // uninstall: remove the pins and exit
+	bool check_config = false; // check the settings and the keys config, then exit
 };
 
 // Parses argv and the settings file; on --help prints usage and sets *exit_now. Returns "" or

@@ -190,6 +190,15 @@ Result<void> MapPins::remove(const std::string &root)
 	std::string path = root + "/" TLD_DATA_MAP_NAME;
 	if (unlink(path.c_str()) != 0 && errno != ENOENT)
 		return error_from_errno("unlink pin", errno);
+	// A bpffs on the root itself is the one ensure_bpffs() mounts (nothing else mounts one
+	// there); once empty it goes, or the directory could not. A bpffs on the parent may be
+	// the system's (/sys/fs/bpf) and stays.
+	struct stat st, up;
+	if (on_bpffs(root) && stat(root.c_str(), &st) == 0 &&
+	    stat(parent_of(root).c_str(), &up) == 0 && st.st_dev != up.st_dev) {
+		if (umount2(root.c_str(), 0) != 0 && errno != EBUSY)
+			return error_from_errno("unmount the pin root's bpffs", errno);
+	}
 	if (rmdir(root.c_str()) != 0 && errno != ENOENT && errno != ENOTEMPTY && errno != EBUSY)
 		return error_from_errno("rmdir pin root", errno);
 	return {};

@@ -126,6 +126,7 @@ bool Session::handle_one()
 			fatal_ = true;
 		return !fatal;
 	}
+	heard_ = true;
 	pid_t tid = req.tid;
 	err = handle(req, std::move(passed), &tid);
 	if (err)
@@ -266,13 +267,19 @@ int Session::register_thread(const Request &req, Fd passed, pid_t *tid)
 int Session::register_block(const Request &req, int pidfd, pid_t tid, const char **why)
 {
 	// The check above compared tgid numbers; the peer still existing afterwards means the
-	// number could not have been handed to another process in between.
-	if (int err = peer_alive(peer_)) {
+	// number could not have been handed to another process in between. A peer whose ids
+	// changed since connect (a setuid exec) must not have its old image's memory attached to
+	// the new one; one that was root at connect could have written the map itself anyway.
+	int err = peer_check(peer_);
+	if (err == -EPERM && peer_.uid == 0)
+		err = 0;
+	if (err) {
 		fatal_ = true;
-		*why = "client process is gone (inherited connection?)";
+		*why = err == -EPERM ? "client's credentials changed since it connected"
+		                     : "client process is gone (inherited connection?)";
 		return err;
 	}
-	if (int err = grow_mapping(req.page)) {
+	if ((err = grow_mapping(req.page))) {
 		*why = "page beyond the memfd";
 		return err;
 	}
@@ -287,7 +294,7 @@ int Session::register_block(const Request &req, int pidfd, pid_t tid, const char
 	v.meta = reinterpret_cast<tld_meta_u *>(base);
 	v.start = req.start;
 	v.flags = TLD_MAP_F_BROKERED; // tldctl list's PATH, whatever tldd remembers later
-	if (int err = bpf_map_update_elem(ctx_.map_fd, &pidfd, &v, BPF_ANY)) {
+	if ((err = bpf_map_update_elem(ctx_.map_fd, &pidfd, &v, BPF_ANY))) {
 		*why = "bpf_map_update_elem";
 		return err;
 	}

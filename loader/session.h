@@ -45,6 +45,9 @@ public:
 
 	int fd() const { return sock_.get(); }
 	pid_t pid() const { return peer_.tgid; }
+	uid_t uid() const { return peer_.uid; } // at connect (identity.h)
+	// Whether the client ever sent a well-formed request (broker.cpp's HELLO deadline).
+	bool heard() const { return heard_; }
 	// For tldctl's QUERY (control.cpp).
 	bool has_hello() const { return static_cast<bool>(memfd_); }
 	const std::unordered_set<pid_t> &threads() const { return threads_; }
@@ -105,6 +108,7 @@ private:
 	std::uint64_t registered_ = 0, rejected_ = 0;
 	unsigned logged_ = 0;
 	bool fatal_ = false;
+	bool heard_ = false;
 };
 
 } // namespace tld::tldd

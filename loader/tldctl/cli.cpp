@@ -16,7 +16,7 @@ po::options_description global_options()
 	// clang-format off
 	g.add_options()
 		("config", po::value<std::string>()->value_name("FILE"),
-		 "keys config (default: $TLD_CONFIG or /etc/tld/keys.conf)")
+		 "keys config (default: $TLD_CONFIG or " TLD_CONFIG_DIR "/keys.conf)")
 		("pin-root", po::value<std::string>()->value_name("DIR"),
 		 "where tldd pins tld_data_map (default: keys.conf's pin_root, /sys/fs/bpf/tld)")
 		("socket", po::value<std::string>()->value_name("PATH"),

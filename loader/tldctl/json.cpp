@@ -148,4 +148,13 @@ JsonWriter &JsonWriter::raw(std::string_view json)
 	return *this;
 }
 
+std::string json_value(const std::string &text)
+{
+	if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
+		return json_quote(std::string_view(text).substr(1, text.size() - 2));
+	if (text.empty() || text.starts_with("0x") || text == "-" || text == "?")
+		return json_quote(text);
+	return text;
+}
+
 } // namespace tld::ctl

@@ -54,4 +54,9 @@ private:
 // s as a JSON string literal, quotes included.
 std::string json_quote(std::string_view s);
 
+// A key's value as every command's --json gives it (docs/json.md), from its text as
+// config::format_value() writes it: true/false and integers stay (JSON booleans and numbers),
+// a string ("worker") and 0x hex become JSON strings without tldctl's quoting.
+std::string json_value(const std::string &text);
+
 } // namespace tld::ctl

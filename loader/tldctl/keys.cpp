@@ -23,18 +23,38 @@ std::string conditions(const config::Rule &r)
 	return s.empty() ? "every thread" : s;
 }
 
+// tldctl keys --check FILE: what the preload and tldctl would make of FILE.
+int check(const std::string &file)
+{
+	auto r = config::load_keys_config(file);
+	if (!r) {
+		fprintf(stderr, "%s\n", r.error().str().c_str());
+		return kExitFailure;
+	}
+	printf("%s: ok (%zu keys, %zu rules)\n", file.c_str(), r.value().keys.size(),
+	       r.value().rules.size());
+	return kExitOk;
+}
+
 } // namespace
 
 int cmd_keys(Context &ctx, const Args &args)
 {
 	po::options_description opts("keys options");
+	// clang-format off
+	opts.add_options()
+		("check", po::value<std::string>()->value_name("FILE"),
+		 "check FILE as a keys config and exit: 0 valid, 1 with FILE:LINE: error");
+	// clang-format on
 	po::positional_options_description pos;
-	parse_subcommand(
-	        "tldctl keys [--config FILE] [--json]",
+	po::variables_map vm = parse_subcommand(
+	        "tldctl keys [--config FILE] [--json] | tldctl keys --check FILE",
 	        "Lists the keys declared in keys.conf with their type and default, and for\n"
 	        "each key the rules that set it (in file order: a later rule wins) and the\n"
-	        "value they set.",
+	        "value they set. --check FILE checks a config without using it, like sshd -t.",
 	        opts, pos, args);
+	if (vm.count("check"))
+		return check(vm["check"].as<std::string>());
 	if (!ctx.keys)
 		throw CliError(kExitFailure, "no keys config: " + ctx.keys_note);
 	const config::KeysConfig &kc = *ctx.keys;
@@ -49,7 +69,7 @@ int cmd_keys(Context &ctx, const Args &args)
 		std::string def = config::format_value(k.type, k.default_value.data());
 		if (ctx.json) {
 			j.begin_object().field("name", k.name).field("type", k.type.name());
-			j.field("default", def).key("rules").begin_array();
+			j.key("default").raw(json_value(def)).key("rules").begin_array();
 		}
 		std::string set_by;
 		for (const auto &r : kc.rules) {
@@ -61,7 +81,8 @@ int cmd_keys(Context &ctx, const Args &args)
 					j.begin_object()
 					        .field("rule", r.name)
 					        .field("when", conditions(r))
-					        .field("value", v)
+					        .key("value")
+					        .raw(json_value(v))
 					        .end_object();
 				else
 					set_by += (set_by.empty() ? "" : "; ") + r.name + " (" +

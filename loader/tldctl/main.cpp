@@ -18,7 +18,7 @@ static void usage(std::ostream &os)
 	os << "\n"
 	   << global_options()
 	   << "\n'tldctl COMMAND --help' describes a command. Exit status: 0 ok, 1 failure,\n"
-	      "2 usage or malformed value, 3 permission denied.\n";
+	      "2 usage or malformed value, 3 permission denied. tldctl(8) has more.\n";
 }
 
 int main(int argc, char **argv)
@@ -30,6 +30,7 @@ int main(int argc, char **argv)
 		// clang-format off
 		opts.add_options()
 			("help,h", "show this help")
+			("version", "print the version and exit")
 			("command", po::value<std::string>())
 			("args", po::value<Args>());
 		// clang-format on
@@ -43,6 +44,10 @@ int main(int argc, char **argv)
 		                                    .run();
 		po::variables_map vm;
 		po::store(parsed, vm);
+		if (vm.count("version")) {
+			std::cout << "tldctl " TLD_VERSION "\n";
+			return kExitOk;
+		}
 		if (!vm.count("command")) {
 			usage(vm.count("help") ? std::cout : std::cerr);
 			return vm.count("help") ? kExitOk : kExitUsage;

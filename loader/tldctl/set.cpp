@@ -48,7 +48,8 @@ void print_done(const Context &ctx, const Target &target, const std::string &key
 {
 	if (ctx.json) {
 		JsonWriter j;
-		j.begin_object().field("pid", target.pid).field("key", key).field("value", text);
+		j.begin_object().field("pid", target.pid).field("key", key);
+		j.key("value").raw(json_value(text));
 		j.field("written", results.size());
 		if (tids_known) {
 			j.key("threads").begin_array();

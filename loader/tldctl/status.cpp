@@ -3,6 +3,7 @@
 // memory their registrations pin. Exits 1 when tldd is down, a kernel check fails, or root
 // cannot read the map.
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -28,9 +29,15 @@ struct Pinned {
 	std::string kind; // map, prog, link, or what readlink says
 	uint32_t id = 0;
 	std::string name;
-	uint32_t type = 0;
+	std::string type; // libbpf's name of the map, program or link type ("task_storage")
 	std::string error;
 };
+
+// libbpf's name for a type, or the number if this libbpf does not know it.
+std::string type_name(const char *name, uint32_t type)
+{
+	return name ? name : std::to_string(type);
+}
 
 // The kind of a BPF object fd: its anon inode says "bpf-map", "bpf-prog" or "bpf_link".
 std::string fd_kind(int fd)
@@ -52,7 +59,7 @@ void scan_pins(const std::string &dir, int depth, std::vector<Pinned> &out)
 {
 	DIR *d = opendir(dir.c_str());
 	if (!d) {
-		out.push_back({dir, "", 0, "", 0, strerror(errno)});
+		out.push_back({dir, "", 0, "", "", strerror(errno)});
 		return;
 	}
 	while (dirent *e = readdir(d)) {
@@ -64,7 +71,7 @@ void scan_pins(const std::string &dir, int depth, std::vector<Pinned> &out)
 				scan_pins(path, depth + 1, out);
 			continue;
 		}
-		Pinned p{path, "", 0, "", 0, ""};
+		Pinned p{path, "", 0, "", "", ""};
 		Fd fd(bpf_obj_get(path.c_str()));
 		// ENOENT: a file that is not a pinned object (bpffs's own maps.debug, progs.debug).
 		if (!fd && errno == ENOENT)
@@ -81,7 +88,9 @@ void scan_pins(const std::string &dir, int depth, std::vector<Pinned> &out)
 			if (!bpf_obj_get_info_by_fd(fd.get(), &info, &len)) {
 				p.id = info.id;
 				p.name = info.name;
-				p.type = info.type;
+				p.type = type_name(libbpf_bpf_map_type_str(
+				                           static_cast<bpf_map_type>(info.type)),
+				                   info.type);
 			}
 		} else if (p.kind == "prog") {
 			bpf_prog_info info = {};
@@ -89,14 +98,18 @@ void scan_pins(const std::string &dir, int depth, std::vector<Pinned> &out)
 			if (!bpf_obj_get_info_by_fd(fd.get(), &info, &len)) {
 				p.id = info.id;
 				p.name = info.name;
-				p.type = info.type;
+				p.type = type_name(libbpf_bpf_prog_type_str(
+				                           static_cast<bpf_prog_type>(info.type)),
+				                   info.type);
 			}
 		} else if (p.kind == "link") {
 			bpf_link_info info = {};
 			uint32_t len = sizeof(info);
 			if (!bpf_obj_get_info_by_fd(fd.get(), &info, &len)) {
 				p.id = info.id;
-				p.type = info.type;
+				p.type = type_name(libbpf_bpf_link_type_str(
+				                           static_cast<bpf_link_type>(info.type)),
+				                   info.type);
 			}
 		}
 		out.push_back(p);
@@ -163,6 +176,16 @@ int cmd_status(Context &ctx, const Args &args)
 	Counts c = count_registrations(ctx);
 	size_t pages = c.meta_pages + c.data_pages;
 	auto checks = kernel::run_checks({"/sys/kernel/btf/vmlinux", ctx.pin_root});
+	// tldd answering while its map is no longer pinned (removed under it) registers threads
+	// into a map no BPF consumer can open: not "up".
+	// A pin this user may not open or look for counts as there.
+	bool map_pinned = false;
+	const std::string suffix = "/tld_data_map", denied = strerror(EACCES);
+	for (const auto &p : pins)
+		map_pinned |= p.error == denied ||
+		              (p.path.size() > suffix.size() && p.path.ends_with(suffix));
+	std::string unpinned = "tld_data_map is not pinned under " + ctx.pin_root +
+	                       ": BPF cannot find what it registers (restart tldd)";
 
 	if (ctx.json) {
 		JsonWriter j;
@@ -173,8 +196,11 @@ int cmd_status(Context &ctx, const Args &args)
 		        .field("socket", ctx.socket);
 		if (!tldd.up)
 			j.field("error", tldd.error);
+		else if (!map_pinned)
+			j.field("error", unpinned);
 		else if (!tldd.detailed)
 			j.field("error", tldd.detail_error);
+		j.field("map_pinned", map_pinned);
 		if (tldd.detailed) {
 			j.field("pid", tldd.pid).field("clients", tldd.clients);
 			j.field("threads", tldd.threads).field("mapped_bytes", tldd.mapped_bytes);
@@ -214,8 +240,10 @@ int cmd_status(Context &ctx, const Args &args)
 		j.end_array().end_object();
 		std::cout << j.text() << "\n";
 	} else {
-		printf("tldd:           %s\n", tldd.up ? ("up (" + ctx.socket + ")").c_str()
-		                                       : ("down: " + tldd.error).c_str());
+		std::string state = !tldd.up     ? "down: " + tldd.error
+		                    : map_pinned ? "up (" + ctx.socket + ")"
+		                                 : "serving " + ctx.socket + ", but " + unpinned;
+		printf("tldd:           %s\n", state.c_str());
 		if (tldd.detailed) {
 			printf("  pid %d, %u clients, %u threads registered through it, %lu KiB of "
 			       "clients' memory mapped\n",
@@ -249,7 +277,8 @@ int cmd_status(Context &ctx, const Args &args)
 	}
 	// Without root the counts are unknown by design, not a failure.
 	bool counted = c.read || geteuid() != 0;
-	return tldd.up && counted && kernel::all_usable(checks) ? kExitOk : kExitFailure;
+	return tldd.up && map_pinned && counted && kernel::all_usable(checks) ? kExitOk
+	                                                                      : kExitFailure;
 }
 
 } // namespace tld::ctl

@@ -123,7 +123,7 @@ struct View {
 		for (const auto &[k, c] : s) {
 			j.begin_object().field("hinted", k.hinted);
 			if (k.hinted)
-				j.field("value", value_text(type, declared, k));
+				j.key("value").raw(json_value(value_text(type, declared, k)));
 			else
 				j.key("value").null();
 			j.field("cpu_ns", c.cpu_ns)
@@ -223,12 +223,15 @@ int cmd_top(Context &ctx, const Args &args)
 	if (ctx.json)
 		view.json_line("start", 0, 0, {}, 0);
 	Snapshot last;
-	for (double next = start + interval; !g_stop; next += interval) {
-		double end = duration > 0 ? start + duration : next;
-		sleep_until(std::min(next, end));
-		double t = now_s();
-		if (duration > 0 && t >= end)
+	// --duration D prints ceil(D / interval) intervals, the last one ending at D (shorter if
+	// D is not a multiple), then the total; Ctrl-C skips to the total.
+	for (long i = 1; !g_stop; i++) {
+		double next = start + i * interval, end = start + duration;
+		bool final = duration > 0 && next >= end - 1e-6;
+		sleep_until(final ? end : next);
+		if (g_stop)
 			break;
+		double t = now_s();
 		auto snap = top->snapshot();
 		if (!snap)
 			fail_bpf(snap.error(), "reading the statistics");
@@ -239,6 +242,8 @@ int cmd_top(Context &ctx, const Args &args)
 			view.table("interval", t - last_t, d, top->dropped());
 		last = std::move(snap.value());
 		last_t = t;
+		if (final)
+			break;
 	}
 
 	// Detach first: the totals then cover exactly [attach, detach).

@@ -104,10 +104,12 @@ foreach(elf "${P}/${BINDIR}/tldctl" "${P}/${SBINDIR}/tldd" "${P}/${LIBDIR}/libtl
   endif()
 endforeach()
 
-# The unit starts the tldd that was installed, wherever the prefix is.
+# The unit starts the tldd that was installed, wherever the prefix is, with the installed
+# tldd.conf (the build was configured for another prefix, whose configs tldd would read).
 file(STRINGS "${unit}" exec REGEX "^ExecStart=")
-if(NOT exec STREQUAL "ExecStart=${PREFIX}/${SBINDIR}/tldd")
-  message(FATAL_ERROR "${unit}: '${exec}', expected ExecStart=${PREFIX}/${SBINDIR}/tldd")
+set(want "ExecStart=${PREFIX}/${SBINDIR}/tldd --config ${PREFIX}/etc/tld/tldd.conf")
+if(NOT exec STREQUAL want)
+  message(FATAL_ERROR "${unit}: '${exec}', expected ${want}")
 endif()
 # Nothing else in the unit changed.
 file(STRINGS "${SOURCE_UNIT}" want)

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 // The client library on its own terms: failures come back as events, concurrent senders,
 // no daemon, and a forked child that must not speak for its parent.
+#include <grp.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -183,6 +185,85 @@ TEST(ClientAnswers, AnErrorForAnotherRequestDoesNotHideAnAnswer)
 	EXPECT_EQ(client.wait(), 0);
 	EXPECT_EQ(seen[0], 0) << "sync() got its ACK";
 	EXPECT_EQ(seen[1], 1) << "the ERROR was still counted";
+}
+
+} // namespace
+} // namespace tld::test
+
+namespace tld::test {
+namespace {
+
+// SYNC on a fresh connection as the calling process: the ACK's type, or the ERROR's -errno.
+int synced(const std::string &socket)
+{
+	RawConn c;
+	if (int err = c.connect(socket))
+		return err;
+	c.send(TLD_BROKER_SYNC, 0, 0, 0, 0, 0, -1, 77);
+	auto ev = c.event(10000);
+	if (!ev)
+		return -ETIMEDOUT;
+	return ev->hdr.type == TLD_BROKER_ACK ? 0 : ev->error;
+}
+
+// 1,100 idle connections of uid 65534 take at most its share of max-clients (1024): root and
+// uid 65533 are still served, the refusals log a line or two, and the idle connections are
+// closed once they have said nothing for the HELLO deadline.
+TEST(ClientLimit, OneUidsIdleConnectionsLeaveSlotsForOthers)
+{
+	BpffsMount bpffs;
+	ASSERT_TRUE(bpffs.ok());
+	Tldd tldd{bpffs.path()};
+	std::string why;
+	ASSERT_TRUE(tldd.start_ready({"--max-clients", "1024"}, &why)) << why;
+	const std::string socket = tldd.socket_path;
+	constexpr int kIdle = 1100;
+	Child idler = Child::spawn([&](int fd) {
+		rlimit rl{4096, 4096};
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || !become_nobody())
+			return 10;
+		std::vector<RawConn> conns(kIdle);
+		std::int32_t opened = 0;
+		for (auto &c : conns)
+			opened += c.connect(socket) == 0;
+		// The last one is accepted (or refused) once tldd has taken all before it.
+		std::int32_t last = conns.back().closed_by_peer(30000) ? 1 : 0;
+		send_obj(fd, &opened, sizeof(opened));
+		send_obj(fd, &last, sizeof(last));
+		char cmd = 0;
+		if (!recv_obj(fd, &cmd, 1, 120000))
+			return 11;
+		std::int32_t closed = conns.front().closed_by_peer(30000) ? 1 : 0;
+		send_obj(fd, &closed, sizeof(closed));
+		return 0;
+	});
+	std::int32_t opened = 0, last = 0;
+	ASSERT_TRUE(recv_obj(idler.fd(), &opened, sizeof(opened), 60000)) << idler.wait();
+	ASSERT_TRUE(recv_obj(idler.fd(), &last, sizeof(last), 60000));
+	EXPECT_EQ(opened, kIdle);
+	EXPECT_EQ(last, 1) << "beyond its share, uid 65534's connections are refused";
+
+	EXPECT_EQ(synced(socket), 0) << "root is served\n" << tldd.log();
+	Child other = Child::spawn([&](int) {
+		if (setgroups(0, nullptr) || setresgid(65533, 65533, 65533) ||
+		    setresuid(65533, 65533, 65533))
+			return 100;
+		return -synced(socket);
+	});
+	EXPECT_EQ(other.wait(), 0) << "uid 65533 is served\n" << tldd.log();
+
+	std::string log = tldd.log();
+	std::size_t lines = 0;
+	for (std::size_t pos = 0; (pos = log.find("refusing", pos)) != std::string::npos; pos++)
+		lines++;
+	EXPECT_LE(lines, 3u) << "refusals are logged per uid, not per connection\n" << log;
+
+	char cmd = 'c';
+	ASSERT_TRUE(send_obj(idler.fd(), &cmd, 1));
+	std::int32_t closed = 0;
+	ASSERT_TRUE(recv_obj(idler.fd(), &closed, sizeof(closed), 60000));
+	EXPECT_EQ(closed, 1) << "a connection that never says anything is closed";
+	EXPECT_EQ(idler.wait(), 0);
 }
 
 } // namespace

@@ -89,9 +89,11 @@ struct tld_btf_anchor {
 #define TLD_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
 #endif
 
-#ifndef offsetof
+/* The builtin for the checks below, whatever offsetof the includer has: bpf_helpers.h's
+ * ((unsigned long)&((T *)0)->m) is no integral constant expression for clang < 16. */
+#pragma push_macro("offsetof")
+#undef offsetof
 #define offsetof(type, member) __builtin_offsetof(type, member)
-#endif
 
 TLD_STATIC_ASSERT(sizeof(struct tld_metadata) == 64, "tld_metadata is 64 bytes");
 TLD_STATIC_ASSERT(offsetof(struct tld_metadata, name) == 0, "name first");
@@ -108,5 +110,6 @@ TLD_STATIC_ASSERT(offsetof(struct tld_map_value, meta) == 8, "meta second");
 TLD_STATIC_ASSERT(offsetof(struct tld_map_value, start) == 16, "start third");
 TLD_STATIC_ASSERT(offsetof(struct tld_map_value, flags) == 18, "flags in start's padding");
 TLD_STATIC_ASSERT(sizeof(struct tld_map_value) == 24, "tld_map_value is 24 bytes");
+#pragma pop_macro("offsetof")
 
 #endif /* TLD_ABI_H */

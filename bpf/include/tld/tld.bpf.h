@@ -48,6 +48,12 @@
 #ifndef TLD_BPF_H
 #define TLD_BPF_H
 
+/* clang < 16 drops btf_type_tag on pointee types: tld_data_map's __uptr fields would lose their
+ * tag and the kernel refuse the map, or the program, at load time. Say so at compile time. */
+#if defined(__clang__) && __clang_major__ < 16
+#error "tld.bpf.h needs clang >= 16 (clang-19 on Debian 12): older clang drops the __uptr type tags"
+#endif
+
 #include <bpf/bpf_helpers.h>
 #include <tld/abi.h>
 
