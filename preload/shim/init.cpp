@@ -16,6 +16,7 @@
 #include "log.h"
 #include "registry.h"
 #include "runtime.h"
+#include "sys/owned_fd.h"
 #include "sys/syscalls.h"
 
 namespace tld::shim {
@@ -131,6 +132,16 @@ void tld::shim::start()
 	// call the program does not make itself, so the preload does nothing at all.
 	if (syscall(SYS_prctl, PR_GET_SECCOMP, 0, 0, 0, 0) > 0) {
 		debug("under a seccomp filter: the preload stays inactive");
+		return;
+	}
+	// A program at its own fd limit (soft == hard) needs every number up to it.
+	if (!sys::fds_cost_the_program_nothing()) {
+		struct rlimit lim;
+		getrlimit(RLIMIT_NOFILE, &lim);
+		warn_once(
+		        "fd limit %llu (soft = hard) leaves no number above the program's own for "
+		        "the preload's 3 fds; running without hints",
+		        static_cast<unsigned long long>(lim.rlim_cur));
 		return;
 	}
 	// Before anything in libtld: our fork handler must run before libtld's, which re-registers
