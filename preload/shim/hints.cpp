@@ -3,6 +3,7 @@
 // the stack (no allocation, no lock) and the bytes are copied to the key offsets libtld gave.
 #include "hints.h"
 
+#include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <cstring>
@@ -15,6 +16,7 @@
 #include <tld/tld.h>
 
 #include "config/keys_config.h"
+#include "libtld/arena.h"
 #include "log.h"
 
 namespace tld::shim {
@@ -47,6 +49,24 @@ bool load_config(config::KeysConfig &out)
 	return true;
 }
 
+// What an arena failure means, so that it is not read as a problem of the config.
+const char *arena_cause(int err)
+{
+	switch (err) {
+	case -ENOMEM:
+		return "not enough memory or address space (ulimit -v, a cgroup limit)";
+	case -EMFILE:
+	case -ENFILE:
+		return "no free fd";
+	case -EPERM:
+	case -EACCES:
+	case -ENOSYS:
+		return "memfd_create refused (a seccomp filter or security module)";
+	default:
+		return "memfd_create, ftruncate or mmap failed";
+	}
+}
+
 } // namespace
 
 bool hints_load()
@@ -59,6 +79,13 @@ bool hints_load()
 	set_quiet(cfg->options.quiet);
 	if (int err = tld_set_dyn_reserve(cfg->options.dyn_reserve); err < 0)
 		debug("dyn_reserve %u not applied: %s", cfg->options.dyn_reserve, strerror(-err));
+	// The keys live in the arena: if it cannot be made, say so, not "key X: ENOMEM".
+	if (int err = arena::init(); err < 0) {
+		warn_once("cannot create the arena for hints: %s: %s; running without hints",
+		          strerror(-err), arena_cause(err));
+		delete cfg;
+		return false;
+	}
 	for (std::size_t i = 0; i < cfg->keys.size(); i++) {
 		const auto &k = cfg->keys[i];
 		tld_key_t key = tld_create_key(k.name.c_str(), k.type.size);
