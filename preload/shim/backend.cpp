@@ -228,9 +228,10 @@ void backend_init(const config::Options &options)
 	thread::set_backend(&g_backend);
 }
 
-void backend_before_exec()
+bool backend_before_exec()
 {
 	broker_forget_all();
+	return g_path.load(std::memory_order_acquire) == kBroker && broker_exec_hooked();
 }
 
 void backend_after_failed_exec()
