@@ -13,6 +13,7 @@ A block takes part when the line just before its opening fence is a marker,
                        it; then its stdin is closed and it must exit 0
   load OBJ             (with file) after the sh blocks, the verifier must accept OBJ's programs
                        (bpftool prog loadall, tld_data_map reused from tldd's pin)
+  keys-check           (with file) `tldctl keys --check NAME` must accept it (a keys.conf)
   prints STATE CMD     (last: CMD is the rest of the marker) every line of the block is in what CMD (bash) prints, stdout and stderr;
                        STATE is tldd=up (a fresh tldd serves), tldd=stopped (one ran and was
                        stopped: its pin remains) or tldd=down (nothing set up)
@@ -238,6 +239,10 @@ def check_load(world, block):
         subprocess.run(["rm", "-rf", into])
 
 
+def check_keys(world, block):
+    run(["tldctl", "keys", "--check", block.clause("file")], world.env, world.files)
+
+
 def check_prints(world, block):
     state, _, cmd = block.clause("prints").partition(" ")
     if not state.startswith("tldd="):
@@ -261,7 +266,7 @@ def main():
     docs = [os.path.join(args.source, "README.md")] + sorted(
         glob.glob(os.path.join(args.source, "docs", "*.md")))
     blocks = [b for d in docs for b in parse(d, os.path.relpath(d, args.source))]
-    known = ("file", "sh", "run", "load", "prints")
+    known = ("file", "sh", "run", "load", "keys-check", "prints")
     for b in blocks:
         for c in b.clauses:
             if c.split(" ")[0] not in known:
@@ -294,6 +299,8 @@ def main():
                 attempt(b, "run " + b.clause("run"), check_run)
             if b.clause("load") is not None:
                 attempt(b, "load " + b.clause("load"), check_load)
+            if b.clause("keys-check") is not None:
+                attempt(b, "keys-check", check_keys)
         for b in blocks:
             if b.clause("prints") is not None:
                 attempt(b, "prints", check_prints)
