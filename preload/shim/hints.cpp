@@ -19,6 +19,7 @@
 #include "libtld/arena.h"
 #include "libtld/keys.h"
 #include "log.h"
+#include "phases.h"
 
 namespace tld::shim {
 namespace {
@@ -85,13 +86,14 @@ void on_key_conflict(const char *name, std::size_t shared_size, std::size_t aske
 
 } // namespace
 
-bool hints_load()
+bool hints_load(StartPhases &phases)
 {
 	auto *cfg = new (std::nothrow) config::KeysConfig;
 	if (!cfg || !load_config(*cfg)) {
 		delete cfg;
 		return false;
 	}
+	phases.mark("config");
 	set_quiet(cfg->options.quiet);
 	if (int err = tld_set_dyn_reserve(cfg->options.dyn_reserve); err < 0)
 		debug("dyn_reserve %u not applied: %s", cfg->options.dyn_reserve, strerror(-err));
@@ -102,6 +104,7 @@ bool hints_load()
 		delete cfg;
 		return false;
 	}
+	phases.mark("arena");
 	for (std::size_t i = 0; i < cfg->keys.size(); i++) {
 		const auto &k = cfg->keys[i];
 		// Shared: a program that creates the same name and size gets this key (and if it
@@ -129,6 +132,7 @@ bool hints_load()
 	ssize_t n = readlink("/proc/self/exe", g_exe, sizeof(g_exe) - 1);
 	g_exe[n > 0 ? n : 0] = '\0';
 	g_config = cfg;
+	phases.mark("keys");
 	return true;
 }
 

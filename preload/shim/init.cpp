@@ -14,6 +14,7 @@
 #include "hints.h"
 #include "libtld/thread.h"
 #include "log.h"
+#include "phases.h"
 #include "registry.h"
 #include "runtime.h"
 #include "sys/owned_fd.h"
@@ -128,6 +129,7 @@ void tld::shim::start()
 	const char *disable = env("TLD_DISABLE");
 	if (disable && disable[0] == '1')
 		return;
+	StartPhases phases(debug_enabled());
 	// Already under a seccomp filter (a sandbox started us): it may kill the process for any
 	// call the program does not make itself, so the preload does nothing at all.
 	if (syscall(SYS_prctl, PR_GET_SECCOMP, 0, 0, 0, 0) > 0) {
@@ -149,12 +151,16 @@ void tld::shim::start()
 	pthread_atfork(nullptr, nullptr, fork_child);
 	if (pthread_key_create(&g_unlist_key, unlist) != 0)
 		return;
-	if (!hints_load())
+	phases.mark("checks");
+	if (!hints_load(phases))
 		return;
 	backend_init(hints_config()->options);
+	phases.mark("connect");
 	g_active.store(true, std::memory_order_release);
 	self_record().start_symbol = "main";
 	thread_begin(nullptr);
+	phases.mark("first thread");
+	phases.print();
 }
 
 __attribute__((constructor)) static void tld_preload_init()
