@@ -69,15 +69,22 @@ const char *arena_cause(int err)
 	}
 }
 
-// A program's tld_create_key() of a config key's name with another size: it fails (-EEXIST),
-// and the program's own stderr says why, since the program made the call.
-void on_key_conflict(const char *name, std::size_t shared_size, std::size_t asked_size)
+// A program's tld_create_key() of a config key's name. With its size it is the config's key
+// (a debug line); with another it fails (-EEXIST), and the program's own stderr says why,
+// since the program made the call.
+void on_shared_key(const char *name, std::size_t shared_size, std::size_t asked_size)
 {
 	const config::KeysConfig *cfg = g_config;
 	int i = cfg ? cfg->find_key(name) : -1;
 	if (i < 0)
 		return;
 	const auto &k = cfg->keys[static_cast<std::size_t>(i)];
+	if (shared_size == asked_size) {
+		debug("tld_create_key(\"%s\", %zu): the key %s:%d declares, shared with the "
+		      "program",
+		      name, asked_size, cfg->file.c_str(), k.line);
+		return;
+	}
 	program_error("tld_create_key(\"%s\", %zu): %s:%d declares %s as %s (%zu bytes); a key of "
 	              "the same name is the same key only with the same size: refused (EEXIST)",
 	              name, asked_size, cfg->file.c_str(), k.line, name, k.type.name().c_str(),
@@ -128,7 +135,7 @@ bool hints_load(StartPhases &phases)
 		}
 		g_offsets[i] = key.off;
 	}
-	keys::set_conflict_hook(on_key_conflict);
+	keys::set_shared_hook(on_shared_key);
 	ssize_t n = readlink("/proc/self/exe", g_exe, sizeof(g_exe) - 1);
 	g_exe[n > 0 ? n : 0] = '\0';
 	g_config = cfg;
