@@ -135,6 +135,8 @@ install(CODE "
   include(\"${CMAKE_CURRENT_LIST_DIR}/install-time.cmake\")
   tld_install_configs()" COMPONENT Runtime)
 install(FILES ${_tld_samples} DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples COMPONENT Runtime)
+install(FILES ${CMAKE_CURRENT_LIST_DIR}/debian-copyright DESTINATION ${CMAKE_INSTALL_DOCDIR}
+        RENAME copyright COMPONENT Runtime)
 
 # The user documentation; docs/HELPERS.md is the team's scratch board, not documentation.
 file(GLOB _tld_docs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/docs/*.md)

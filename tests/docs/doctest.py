@@ -248,7 +248,18 @@ def check_prints(world, block):
     if not state.startswith("tldd="):
         raise Failure("prints needs tldd=up, tldd=stopped or tldd=down first")
     world.state(state[len("tldd="):])
-    r = run(["bash", "-c", cmd], world.env, world.files, check=False, stdin=subprocess.DEVNULL)
+    # In a session of its own: a command that wrongly keeps running (a tldd that should have
+    # refused to start) is killed with everything it started, and the block fails.
+    p = subprocess.Popen(["bash", "-c", cmd], env=world.env, cwd=world.files, text=True,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        out, err = p.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        out, err = p.communicate()
+        raise Failure(f"`{cmd}` still ran after 120 s:\n{out}{err}")
+    r = subprocess.CompletedProcess(cmd, p.returncode, out, err)
     got = world.normalize(r.stdout + r.stderr)
     missing = [line for line in world.normalize(block.text)
                if line and not any(line in g for g in got)]

@@ -26,7 +26,7 @@ foreach(want ./usr/sbin/tldd ./usr/bin/tldctl
              ./etc/tld/keys.conf ./etc/tld/tldd.conf
              ./usr/share/man/man8/tldd.8.gz ./usr/share/man/man8/tldctl.8.gz
              ./usr/share/man/man8/libtldpreload.8.gz ./usr/share/man/man5/keys.conf.5.gz
-             ./usr/share/doc/tld/getting-started.md)
+             ./usr/share/doc/tld/getting-started.md ./usr/share/doc/tld/copyright)
   string(REPLACE "." "\\." re "${want}")
   string(REPLACE "+" "\\+" re "${re}")
   if(NOT contents MATCHES " ${re}( |\n)")
