@@ -56,19 +56,20 @@ endif()
 
 # tld_bpf_skeleton(<name> <source.bpf.c> [CFLAGS ...])
 # Compiles <source> to <name>.bpf.o and generates <name>.skel.h; target <name>_skel carries the
-# include directory and build order.
+# include directory and build order. Header dependencies come from clang's depfile, so every
+# header a program includes (its own folder's too) rebuilds it when edited.
 function(tld_bpf_skeleton name src)
   cmake_parse_arguments(ARG "" "" "CFLAGS" ${ARGN})
   get_filename_component(src_abs "${src}" ABSOLUTE)
   set(obj "${TLD_BPF_GEN_DIR}/${name}.bpf.o")
   set(skel "${TLD_BPF_GEN_DIR}/${name}.skel.h")
-  file(GLOB_RECURSE bpf_headers "${PROJECT_SOURCE_DIR}/bpf/include/*.h")
   add_custom_command(
     OUTPUT "${obj}"
     COMMAND ${TLD_BPF_CLANG} -target bpf -g -O2 -Wall ${_tld_bpf_werror} -D__TARGET_ARCH_${TLD_BPF_ARCH}
             ${ARG_CFLAGS} -I "${TLD_BPF_GEN_DIR}" -I "${PROJECT_SOURCE_DIR}/bpf/include"
-            -c "${src_abs}" -o "${obj}"
-    DEPENDS "${src_abs}" ${bpf_headers} "${TLD_BPF_GEN_DIR}/vmlinux.h"
+            -MD -MF "${obj}.d" -c "${src_abs}" -o "${obj}"
+    DEPENDS "${src_abs}" "${TLD_BPF_GEN_DIR}/vmlinux.h"
+    DEPFILE "${obj}.d"
     COMMENT "BPF ${name}.bpf.o"
     VERBATIM)
   add_custom_command(

@@ -11,6 +11,7 @@
 
 #include "broker.h"
 #include "config/keys_config.h"
+#include "exec_hook.h"
 #include "listener.h"
 #include "log.h"
 #include "notify.h"
@@ -106,6 +107,8 @@ int main(int argc, char **argv)
 			      opt.socket_path.c_str());
 			return 1;
 		}
+		if (auto r = remove_exec_hook(opt.pin_root); !r)
+			return fail("remove pins", r.error());
 		if (auto r = MapPins::remove(opt.pin_root); !r)
 			return fail("remove pins", r.error());
 		LOG_N("removed the pins under %s", opt.pin_root.c_str());
@@ -128,6 +131,13 @@ int main(int argc, char **argv)
 		return fail("pins", pins.error());
 	LOG_N("%s %s", pins->adopted() ? "adopted" : "created and pinned",
 	      pins->data_map_path().c_str());
+	// The exec hook: without it a task would keep its entry, and its old image's pages,
+	// across exec (docs/security.md). Fatal: tldd does not serve without it.
+	auto hook = open_exec_hook(opt.pin_root, pins->data_map());
+	if (!hook)
+		return fail("exec hook", hook.error());
+	LOG_N("%s the exec hook %s/%s", *hook ? "adopted" : "attached and pinned",
+	      opt.pin_root.c_str(), kExecLinkName);
 
 	// 2. The broker socket.
 	ListenSettings ls{opt.socket_path, opt.socket_mode};

@@ -14,6 +14,8 @@ The markdown is a small subset, so that the pages read well on GitHub too:
 @VERSION@, @CONFIG_DIR@ and @DOCDIR@ become the build's values.
 Usage: md2man.py IN OUT VERSION CONFIG_DIR DOCDIR
 """
+import gzip
+import os
 import re
 import sys
 
@@ -69,10 +71,13 @@ def main():
     for k, v in (("@VERSION@", version), ("@CONFIG_DIR@", config_dir), ("@DOCDIR@", docdir)):
         text = text.replace(k, v)
     roff = convert(text.splitlines(), version)
-    with open(dst + ".tmp", "w", encoding="utf-8") as f:
-        f.write(roff)
-    import os
-    os.replace(dst + ".tmp", dst)
+    # DST (for the tests and man -l) and DST.gz, what is installed: gzip -9n, as Debian
+    # policy wants man pages (no name, no time stamp: the same bytes every build).
+    for path, data in ((dst, roff.encode("utf-8")),
+                       (dst + ".gz", gzip.compress(roff.encode("utf-8"), 9, mtime=0))):
+        with open(path + ".tmp", "wb") as f:
+            f.write(data)
+        os.replace(path + ".tmp", path)
 
 
 main()

@@ -39,6 +39,11 @@ constexpr std::uint32_t kMaxBlock = TLD_PAGE_SIZE - TLD_DATA_START;
 
 std::atomic<std::uint64_t> g_state{0};
 std::atomic<std::uint32_t> g_reserve{TLD_DEFAULT_DYN_RESERVE};
+// Slots created by create_shared() (the preload's config keys), one bit each; set before the
+// slot is published, so whoever sees the slot published sees its bit.
+std::atomic<std::uint64_t> g_shared{0};
+std::atomic<ConflictHook> g_conflict{nullptr};
+static_assert(TLD_MAX_KEYS <= 64, "one bit per slot in g_shared");
 
 std::uint16_t slot_size(std::size_t size)
 {
@@ -93,7 +98,17 @@ void publish(tld_meta_u *meta, std::uint32_t i, const char *name, std::size_t si
 
 } // namespace
 
-tld_key_t create(const char *name, std::size_t size)
+namespace {
+
+bool is_shared(std::uint32_t i)
+{
+	return g_shared.load(std::memory_order_acquire) >> i & 1;
+}
+
+// The one creation loop. A name that exists is -EEXIST, unless `share` (the caller's key is
+// shared) or the slot is shared, and the sizes agree: then it is the same key. *existing gets
+// the size of a name found with another size.
+tld_key_t create_key(const char *name, std::size_t size, bool share, std::size_t *existing)
 {
 	if (!valid_name(name) || size == 0 || size > kMaxBlock)
 		return {static_cast<std::int16_t>(-EINVAL)};
@@ -101,14 +116,29 @@ tld_key_t create(const char *name, std::size_t size)
 		return {static_cast<std::int16_t>(err)};
 	tld_meta_u *meta = arena::meta();
 
-	std::uint32_t checked = 0;
+	std::uint32_t checked = 0, off = 0;
 	std::uint64_t word = g_state.load(std::memory_order_acquire);
 	for (;;) {
 		State s = State::unpack(word);
 		for (; checked < s.cnt; checked++) {
-			wait_published(meta, checked);
-			if (name_equals(meta->metadata[checked], name))
+			std::uint16_t have = wait_published(meta, checked);
+			if (name_equals(meta->metadata[checked], name)) {
+				bool shared = share || is_shared(checked);
+				if (shared && have == size) {
+					if (share)
+						g_shared.fetch_or(std::uint64_t{1} << checked,
+						                  std::memory_order_release);
+					return {static_cast<std::int16_t>(off)};
+				}
+				if (existing)
+					*existing = have;
+				if (shared && !share)
+					if (ConflictHook hook =
+					            g_conflict.load(std::memory_order_acquire))
+						hook(name, have, size);
 				return {static_cast<std::int16_t>(-EEXIST)};
+			}
+			off += slot_size(have);
 		}
 		if (s.cnt >= TLD_MAX_KEYS)
 			return {static_cast<std::int16_t>(-ENOSPC)};
@@ -119,10 +149,30 @@ tld_key_t create(const char *name, std::size_t size)
 		State next{s.cnt + 1, s.used + slot_size(size), s.block};
 		if (g_state.compare_exchange_weak(word, next.pack(), std::memory_order_acq_rel,
 		                                  std::memory_order_acquire)) {
+			if (share)
+				g_shared.fetch_or(std::uint64_t{1} << s.cnt,
+				                  std::memory_order_release);
 			publish(meta, s.cnt, name, size);
 			return {static_cast<std::int16_t>(s.used)};
 		}
 	}
+}
+
+} // namespace
+
+tld_key_t create(const char *name, std::size_t size)
+{
+	return create_key(name, size, false, nullptr);
+}
+
+tld_key_t create_shared(const char *name, std::size_t size, std::size_t *existing)
+{
+	return create_key(name, size, true, existing);
+}
+
+void set_conflict_hook(ConflictHook hook)
+{
+	g_conflict.store(hook, std::memory_order_release);
 }
 
 tld_key_t find(const char *name)

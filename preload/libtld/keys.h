@@ -13,6 +13,16 @@ namespace tld::keys {
 tld_key_t create(const char *name, std::size_t size);
 tld_key_t find(const char *name);
 
+// A key that is shared (the preload's keys.conf keys): if the name exists with the same size it
+// is returned, and a later create() of the same name and size returns it too instead of
+// -EEXIST. A name that exists with another size is -EEXIST, with that size in *existing.
+tld_key_t create_shared(const char *name, std::size_t size, std::size_t *existing);
+
+// Called when create() asks for a shared key's name with another size (it then fails with
+// -EEXIST), so the preload can say which sizes disagree.
+using ConflictHook = void (*)(const char *name, std::size_t shared_size, std::size_t asked_size);
+void set_conflict_hook(ConflictHook hook);
+
 // Fixes the block size (all keys so far plus the dynamic reserve) on first call; later keys
 // must fit in it. Returns the block size in bytes.
 std::uint16_t freeze();

@@ -94,7 +94,7 @@ int register_self(int map_fd)
 		s.via_backend = true;
 		err = b->register_thread(s.tid, s.block);
 	} else {
-		err = -EBADF;
+		err = -ENOTCONN; // no backend: not under libtldpreload.so, or it is inactive
 	}
 	if (err == 0) {
 		s.registered = true;

@@ -105,20 +105,15 @@ bool choose_path(std::string *why)
 	}
 	g_path.store(kNone, std::memory_order_release);
 	if (why) {
-		char buf[512];
-		snprintf(buf, sizeof(buf),
-		         "cannot register threads: tldd at %s: %s; map %s: %s; running without "
-		         "hints "
-		         "until tldd is reachable",
-		         g_socket,
-		         // By the mode, not by EPERM: a socket() a seccomp filter refused is
-		         // EPERM too, and then "auto" is what the config says.
-		         g_mode == config::Registration::direct ? "not used (registration = direct)"
-		                                                : strerror(-broker_err),
-		         g_map_path,
-		         g_mode == config::Registration::broker ? "not used (registration = broker)"
-		                                                : strerror(-direct_err));
-		*why = buf;
+		// By the mode, not by EPERM: a socket() a seccomp filter refused is EPERM too, and
+		// then "auto" is what the config says. A std::string: paths of any length fit.
+		*why = std::string("cannot register threads: tldd at ") + g_socket + ": " +
+		       (g_mode == config::Registration::direct ? "not used (registration = direct)"
+		                                               : strerror(-broker_err)) +
+		       "; map " + g_map_path + ": " +
+		       (g_mode == config::Registration::broker ? "not used (registration = broker)"
+		                                               : strerror(-direct_err)) +
+		       "; running without hints until tldd is reachable";
 	}
 	return false;
 }
@@ -233,9 +228,10 @@ void backend_init(const config::Options &options)
 	thread::set_backend(&g_backend);
 }
 
-void backend_before_exec()
+bool backend_before_exec()
 {
 	broker_forget_all();
+	return g_path.load(std::memory_order_acquire) == kBroker && broker_exec_hooked();
 }
 
 void backend_after_failed_exec()

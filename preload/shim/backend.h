@@ -16,8 +16,10 @@ void backend_init(const config::Options &options);
 void backend_after_fork_child();
 
 // Around exec: the board is emptied before (every other thread ends in exec, and tldd must not
-// register their blocks to what the new image inherits), and refilled if exec fails.
-void backend_before_exec();
+// register their blocks to what the new image inherits), and refilled if exec fails. Returns
+// true when that is all exec needs: on tldd's path with a board, tldd's exec hook drops the
+// calling thread's entry in the kernel (bpf/tld_exec.bpf.c); otherwise the caller removes it.
+bool backend_before_exec();
 void backend_after_failed_exec();
 
 } // namespace tld::shim

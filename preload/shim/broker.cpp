@@ -100,6 +100,11 @@ void broker_forget_all()
 	board::clear_all();
 }
 
+bool broker_exec_hooked()
+{
+	return !g_client.needs_pidfds();
+}
+
 void broker_after_fork_child()
 {
 	g_client.after_fork();

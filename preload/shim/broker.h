@@ -33,6 +33,12 @@ void broker_forget_block(const arena::Block &block);
 // Before exec: every block leaves the board (board.h, clear_all()).
 void broker_forget_all();
 
+// Whether a successful exec needs nothing from us: the thread's registration came from the
+// board (cleared before exec, so no late scan renews it) and tldd's exec hook deletes it. From
+// another pid namespace registrations are REGISTER messages that may still be queued at tldd
+// when the hook runs: those are removed by an UNREGISTER tldd answers before the exec.
+bool broker_exec_hooked();
+
 void broker_after_fork_child();
 
 } // namespace tld::shim

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-// exec: task storage belongs to the task, not to the program image, so without help the new
-// image would inherit the old registration and BPF would go on reading the old (pinned) pages.
-// Before exec the calling thread's registration is removed (waiting for tldd on the broker
-// path); if that fails its hints are scrubbed instead. If exec fails, everything is restored.
-// The other threads die in exec and the kernel frees their entries; their board slots are
-// cleared first, so tldd registers none of them late. A vfork child shares our
-// memory and TLS but is another task with no registration: it is left alone.
+// exec: task storage belongs to the task, not to the program image. On tldd's path the kernel
+// side does the work: tldd's exec hook (bpf/tld_exec.bpf.c) deletes the entry of a task that
+// exec'd, so before exec only the board is emptied (memory stores): every other thread dies in
+// exec, and a late tldd scan must not register the old image's blocks to the tid the new image
+// keeps. On the direct path (no tldd, maybe no hook) the calling thread's registration is
+// deleted with one map update; if that fails its hints are scrubbed instead. If exec fails,
+// everything is restored. A vfork child shares our memory and TLS but is another task with no
+// registration: it is left alone.
 #include <alloca.h>
 #include <atomic>
 #include <cstdarg>
@@ -28,6 +29,7 @@
 namespace {
 
 struct Saved {
+	bool hooked = false; // tldd's exec hook covers it: nothing was removed
 	bool unregistered = false;
 	bool scrubbed = false;
 	std::uint16_t cnt = 0;
@@ -52,7 +54,10 @@ void before_exec()
 	while (g_exec_lock.exchange(true, std::memory_order_acquire))
 		sched_yield();
 	g_saved = {};
-	tld::shim::backend_before_exec();
+	if (tld::shim::backend_before_exec()) {
+		g_saved.hooked = true;
+		return;
+	}
 	if (tld::thread::unregister_self() == 0) {
 		g_saved.unregistered = true;
 		return;

@@ -15,6 +15,7 @@
 #include <tld/tld.h>
 
 #include "config/keys_config.h"
+#include "libtld/keys.h"
 #include "log.h"
 
 namespace tld::shim {
@@ -47,6 +48,21 @@ bool load_config(config::KeysConfig &out)
 	return true;
 }
 
+// A program's tld_create_key() of a config key's name with another size: it fails (-EEXIST),
+// and the program's own stderr says why, since the program made the call.
+void on_key_conflict(const char *name, std::size_t shared_size, std::size_t asked_size)
+{
+	const config::KeysConfig *cfg = g_config;
+	int i = cfg ? cfg->find_key(name) : -1;
+	if (i < 0)
+		return;
+	const auto &k = cfg->keys[static_cast<std::size_t>(i)];
+	program_error("tld_create_key(\"%s\", %zu): %s:%d declares %s as %s (%zu bytes); a key of "
+	              "the same name is the same key only with the same size: refused (EEXIST)",
+	              name, asked_size, cfg->file.c_str(), k.line, name, k.type.name().c_str(),
+	              shared_size);
+}
+
 } // namespace
 
 bool hints_load()
@@ -61,10 +77,19 @@ bool hints_load()
 		debug("dyn_reserve %u not applied: %s", cfg->options.dyn_reserve, strerror(-err));
 	for (std::size_t i = 0; i < cfg->keys.size(); i++) {
 		const auto &k = cfg->keys[i];
-		tld_key_t key = tld_create_key(k.name.c_str(), k.type.size);
-		if (key.off == -EEXIST)
-			key = tld_find_key(
-			        k.name.c_str()); // the program defined it first: share it
+		// Shared: a program that creates the same name and size gets this key (and if it
+		// created it first, in a constructor that ran before ours, this is its key).
+		std::size_t existing = 0;
+		tld_key_t key = keys::create_shared(k.name.c_str(), k.type.size, &existing);
+		if (key.off == -EEXIST) {
+			warn_once("%s:%d: key %s is %s (%u bytes), but the program created it with "
+			          "%zu "
+			          "bytes; running without hints",
+			          cfg->file.c_str(), k.line, k.name.c_str(), k.type.name().c_str(),
+			          static_cast<unsigned>(k.type.size), existing);
+			delete cfg;
+			return false;
+		}
 		if (tld_key_is_err(key)) {
 			warn_once("%s:%d: key %s: %s; running without hints", cfg->file.c_str(),
 			          k.line, k.name.c_str(), strerror(-key.off));
@@ -73,6 +98,7 @@ bool hints_load()
 		}
 		g_offsets[i] = key.off;
 	}
+	keys::set_conflict_hook(on_key_conflict);
 	ssize_t n = readlink("/proc/self/exe", g_exe, sizeof(g_exe) - 1);
 	g_exe[n > 0 ? n : 0] = '\0';
 	g_config = cfg;

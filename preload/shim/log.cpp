@@ -109,6 +109,14 @@ void warn_once(const char *fmt, ...)
 	va_end(ap);
 }
 
+void program_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vprint(fmt, ap);
+	va_end(ap);
+}
+
 bool debug_enabled()
 {
 	return debugging();

@@ -19,6 +19,10 @@ void warn_once(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 // process (then one line saying the rest were suppressed).
 void debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+// Prints "tld: <message>" on stderr, always: only for a libtld call the program made itself and
+// the preload refuses (a key of keys.conf asked for with another size). The program asked.
+void program_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 // Whether TLD_DEBUG=1 (to skip work that only feeds debug lines).
 bool debug_enabled();
 

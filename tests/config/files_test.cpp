@@ -109,13 +109,15 @@ TEST(KeysFiles, SampleConfigParses)
 	EXPECT_GE(c.find_key("latency_critical"), 0);
 	EXPECT_GE(c.find_key("prio"), 0);
 	EXPECT_GE(c.find_key("deadline_ns"), 0);
-	EXPECT_EQ(c.rules.size(), 3u);
+	EXPECT_EQ(c.rules.size(), 5u);
 	EXPECT_TRUE(c.uses_thread_names);
-	// A python3 worker gets latency_critical from the second rule.
+	// Threads named as a JVM names them (scripts/demo): the workers rule, the jvm-gc rule.
 	std::vector<uint8_t> out(c.packed_size);
-	ASSERT_TRUE(
-	        resolve_values(c, ThreadFacts{"/usr/bin/python3.11", "worker-0", nullptr}, out));
+	const char *java = "/usr/lib/jvm/java-17-openjdk-amd64/bin/java";
+	ASSERT_TRUE(resolve_values(c, ThreadFacts{java, "worker-0", nullptr}, out));
 	EXPECT_EQ(out[c.keys[c.find_key("latency_critical")].packed_offset], 1);
+	ASSERT_TRUE(resolve_values(c, ThreadFacts{java, "GC Thread#0", nullptr}, out));
+	EXPECT_EQ(out[c.keys[c.find_key("prio")].packed_offset], 140);
 }
 
 } // namespace

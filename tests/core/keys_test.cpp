@@ -16,6 +16,7 @@
 
 #include "child.h"
 #include "libtld/arena.h"
+#include "libtld/keys.h"
 #include "test_map.h"
 
 namespace {
@@ -33,6 +34,35 @@ TEST(Keys, BadNamesAndSizesAreInvalid)
 		errno = 0;
 		EXPECT_EQ(tld_get_data(-1, tld_key_t{-EINVAL}), nullptr);
 		EXPECT_EQ(errno, EINVAL);
+	});
+}
+
+// The preload's config keys are shared: the same name and size is the same key, in either
+// order; another size is refused and reported; keys the program made alone stay its own.
+TEST(Keys, SharedKeysMatchByNameAndSize)
+{
+	TLD_IN_CHILD([] {
+		static std::string conflict;
+		tld::keys::set_conflict_hook(
+		        [](const char *name, std::size_t have, std::size_t asked) {
+			        conflict = std::string(name) + " " + std::to_string(have) + " " +
+			                   std::to_string(asked);
+		        });
+		std::size_t existing = 0;
+		tld_key_t cfg = tld::keys::create_shared("prio", 4, &existing);
+		ASSERT_GE(cfg.off, 0);
+		EXPECT_EQ(tld_create_key("prio", 4).off, cfg.off);
+		EXPECT_EQ(conflict, "");
+		EXPECT_EQ(tld_create_key("prio", 8).off, -EEXIST);
+		EXPECT_EQ(conflict, "prio 4 8");
+
+		tld_key_t own = tld_create_key("own", 8); // the program's, before the config's
+		ASSERT_GE(own.off, 0);
+		EXPECT_EQ(tld_create_key("own", 8).off, -EEXIST) << "a program key is not shared";
+		EXPECT_EQ(tld::keys::create_shared("own", 4, &existing).off, -EEXIST);
+		EXPECT_EQ(existing, 8u);
+		EXPECT_EQ(tld::keys::create_shared("own", 8, &existing).off, own.off);
+		EXPECT_EQ(tld_create_key("own", 8).off, own.off) << "adopted by the config: shared";
 	});
 }
 

@@ -24,8 +24,8 @@ foreach(want ./usr/sbin/tldd ./usr/bin/tldctl
              ./usr/include/tld/tld.bpf.h ./usr/${libdir}/pkgconfig/tld.pc
              ./usr/${libdir}/cmake/tld/tldConfig.cmake ./usr/${libdir}/cmake/tld/tldTargets.cmake
              ./etc/tld/keys.conf ./etc/tld/tldd.conf
-             ./usr/share/man/man8/tldd.8 ./usr/share/man/man8/tldctl.8
-             ./usr/share/man/man8/libtldpreload.8 ./usr/share/man/man5/keys.conf.5
+             ./usr/share/man/man8/tldd.8.gz ./usr/share/man/man8/tldctl.8.gz
+             ./usr/share/man/man8/libtldpreload.8.gz ./usr/share/man/man5/keys.conf.5.gz
              ./usr/share/doc/tld/getting-started.md)
   string(REPLACE "." "\\." re "${want}")
   string(REPLACE "+" "\\+" re "${re}")

@@ -53,8 +53,16 @@ expect_exists(
   "${P}/${INCLUDEDIR}/tld/data_map.bpf.h"
   "${P}/${LIBDIR}/pkgconfig/tld.pc"
   "${P}/${LIBDIR}/cmake/tld/tldConfig.cmake" "${P}/${LIBDIR}/cmake/tld/tldConfigVersion.cmake"
-  "${P}/${LIBDIR}/cmake/tld/tldTargets.cmake")
+  "${P}/${LIBDIR}/cmake/tld/tldTargets.cmake"
+  "${P}/share/man/man8/tldd.8.gz" "${P}/share/man/man8/tldctl.8.gz"
+  "${P}/share/man/man8/libtldpreload.8.gz" "${P}/share/man/man5/keys.conf.5.gz")
 run(test -x "${P}/${BINDIR}/tldctl" -a -x "${P}/${SBINDIR}/tldd")
+# Man pages are gzipped (-9n: no name or time stamp), as Debian policy wants.
+run(gzip -lv "${P}/share/man/man8/tldd.8.gz")
+run(gzip -dc "${P}/share/man/man8/tldd.8.gz")
+if(NOT RUN_OUT MATCHES "^\\.TH \"TLDD\" \"8\"")
+  message(FATAL_ERROR "tldd.8.gz is not the roff page: '${RUN_OUT}'")
+endif()
 
 # Everything went under the prefix, in DESTDIR: the manifest lists every installed file
 # (without DESTDIR).

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <fstream>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <bpf/bpf.h>
 
@@ -16,6 +17,44 @@
 
 namespace tld::test {
 namespace {
+
+// Raw tracepoint links (tp_btf) whose program uses the map behind `map_fd`: the exec hooks on that
+// map.
+int hooks_on(int map_fd)
+{
+	bpf_map_info minfo{};
+	__u32 len = sizeof(minfo);
+	if (bpf_obj_get_info_by_fd(map_fd, &minfo, &len) != 0)
+		return -errno;
+	int count = 0;
+	for (__u32 id = 0; bpf_link_get_next_id(id, &id) == 0;) {
+		Fd link(bpf_link_get_fd_by_id(id));
+		bpf_link_info linfo{};
+		len = sizeof(linfo);
+		if (!link || bpf_obj_get_info_by_fd(link.get(), &linfo, &len) != 0 ||
+		    linfo.type != BPF_LINK_TYPE_RAW_TRACEPOINT)
+			continue;
+		Fd prog(bpf_prog_get_fd_by_id(linfo.prog_id));
+		__u32 ids[8] = {};
+		bpf_prog_info pinfo{};
+		pinfo.nr_map_ids = 8;
+		pinfo.map_ids = reinterpret_cast<__u64>(ids);
+		len = sizeof(pinfo);
+		if (!prog || bpf_obj_get_info_by_fd(prog.get(), &pinfo, &len) != 0)
+			continue;
+		for (__u32 i = 0; i < pinfo.nr_map_ids && i < 8; i++)
+			count += ids[i] == minfo.id;
+	}
+	return count;
+}
+
+std::string comm_of(pid_t pid)
+{
+	std::string comm;
+	std::ifstream f("/proc/" + std::to_string(pid) + "/comm");
+	std::getline(f, comm);
+	return comm;
+}
 
 class PreloadBroker : public ::testing::Test {
 protected:
@@ -243,6 +282,80 @@ TEST_F(PreloadBroker, ForkAndExecThroughTheBroker)
 	for (auto &[tid, h] : read_hints(map_.get()))
 		EXPECT_NE(h.pid, clean.pid()) << "stale hints after exec";
 	EXPECT_EQ(clean.finish(), 0) << clean.err();
+}
+
+// tldd's exec hook (bpf/tld_exec.bpf.c, issue 10 item 7).
+// python3 under the preload, as uid 65534 through tldd, with TLD_SET=prio=777, execs /bin/sleep
+// with the raw syscall: libc's execve (and so the preload's wrapper) never runs. The entry must
+// be gone once the image is sleep. Old tldd: BPF read prio=777 for sleep.
+TEST_F(PreloadBroker, RawExecveLeavesNoEntry)
+{
+	const char *script = "import ctypes, os, sys, threading\n"
+	                     "print('T', os.getpid(), threading.get_native_id(), 'main')\n"
+	                     "print('READY', flush=True)\n"
+	                     "sys.stdin.readline()\n"
+	                     "libc = ctypes.CDLL(None, use_errno=True)\n"
+	                     "argv = (ctypes.c_char_p * 3)(b'sleep', b'600', None)\n"
+	                     "envp = (ctypes.c_char_p * 1)(None)\n"
+	                     "libc.syscall(int(sys.argv[1]), b'/bin/sleep', argv, envp)\n"
+	                     "print('exec failed', ctypes.get_errno(), flush=True)\n";
+	App app({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+	         "/usr/bin/env", "LD_PRELOAD=" + preload_path(), "TLD_CONFIG=" + config_,
+	         "TLD_SET=prio=777", "/usr/bin/python3", "-c", script, std::to_string(SYS_execve)},
+	        {"PATH=/usr/bin:/bin"});
+	auto roles = app.wait_ready();
+	ASSERT_EQ(roles.size(), 1u) << app.out() << app.err();
+	const pid_t pid = app.pid();
+	// Registration is asynchronous: wait until BPF sees the hint, so the exec has one to drop.
+	bool seen = false;
+	for (int i = 0; i < 500 && !seen; i++) {
+		auto hints = read_hints(map_.get());
+		auto it = hints.find(pid);
+		seen = it != hints.end() && it->second.prio == 777;
+		if (!seen)
+			usleep(10000);
+	}
+	ASSERT_TRUE(seen) << "python3 was never registered\n" << app.err() << tldd_.log();
+
+	app.send("exec");
+	for (int i = 0; i < 1000 && comm_of(pid) != "sleep"; i++)
+		usleep(10000);
+	ASSERT_EQ(comm_of(pid), "sleep") << app.out() << app.err();
+	auto hints = read_hints(map_.get());
+	EXPECT_EQ(hints.count(pid), 0u)
+	        << "sleep still has the hints of python3 (prio " << hints[pid].prio << ")";
+	kill(pid, SIGKILL);
+}
+
+// One hook per map: attached by the first tldd, adopted after a SIGKILL, removed with the pins.
+TEST_F(PreloadBroker, PinnedHookOutlivesTlddAndIsNeverAttachedTwice)
+{
+	const std::string link = tldd_.pin_root + "/tld_exec_link";
+	struct stat st;
+	ASSERT_EQ(stat(link.c_str(), &st), 0) << tldd_.log();
+	EXPECT_EQ(st.st_mode & 0777, 0600u);
+	EXPECT_EQ(hooks_on(map_.get()), 1);
+
+	tldd_.stop(SIGKILL);
+	EXPECT_EQ(hooks_on(map_.get()), 1) << "the hook went with tldd";
+	std::string why;
+	ASSERT_TRUE(tldd_.start_ready({}, &why)) << why;
+	EXPECT_NE(tldd_.log().find("adopted the exec hook"), std::string::npos) << tldd_.log();
+	EXPECT_EQ(hooks_on(map_.get()), 1) << "attached twice";
+
+	tldd_.stop();
+	Tldd remover{bpffs_.path(), tldd_};
+	ASSERT_TRUE(remover.start({"--remove-pins"}));
+	int status = remover.wait_exit(20000);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << remover.log();
+	EXPECT_NE(stat(link.c_str(), &st), 0);
+	// The kernel frees an unpinned link from a work item: give it a moment.
+	int left = hooks_on(map_.get());
+	for (int i = 0; i < 500 && left != 0; i++) {
+		usleep(10000);
+		left = hooks_on(map_.get());
+	}
+	EXPECT_EQ(left, 0) << "--remove-pins left the hook attached";
 }
 
 } // namespace

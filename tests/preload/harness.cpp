@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
@@ -256,7 +257,9 @@ std::set<pid_t> live_tids(pid_t pid)
 
 std::string preload_path()
 {
-	return TLD_PRELOAD_PATH;
+	// TLD_TEST_PRELOAD: another build's library, to check that a test fails on old code.
+	const char *other = getenv("TLD_TEST_PRELOAD");
+	return other && *other ? other : TLD_PRELOAD_PATH;
 }
 
 std::string app_path(const std::string &name)

@@ -104,7 +104,7 @@ std::string write_config(const std::string &dir, const std::string &options);
 // The thread ids of process `pid` now (from /proc).
 std::set<pid_t> live_tids(pid_t pid);
 
-// Paths of the build: the preload and the test apps (set by CMake).
+// Paths of the build: the preload (or $TLD_TEST_PRELOAD) and the test apps (set by CMake).
 std::string preload_path();
 std::string app_path(const std::string &name);
 

@@ -3,6 +3,7 @@
 // real pinned tld_data_map: for every live thread BPF sees exactly what config and rules give.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <dirent.h>
 #include <fstream>
 #include <set>
@@ -208,6 +209,53 @@ TEST_F(PreloadDirect, ProgramsThatKnowTldShareItsKeys)
 	EXPECT_EQ(hints.at(app.pid()).prio, 42u) << "BPF does not see the program's own store";
 	EXPECT_EQ(app.finish(), 0);
 	EXPECT_EQ(app.err(), "");
+}
+
+// TLD_DEFINE_KEY as getting-started shows: a key of the config's name and size is the config's
+// key, another size is refused with a message naming both; without the preload,
+// tld_get_data(-1, ...) fails with ENOTCONN.
+bool has_line(const std::string &text, const std::string &line)
+{
+	return ("\n" + text).find("\n" + line + "\n") != std::string::npos;
+}
+
+TEST_F(PreloadDirect, SameNameAndSizeIsTheConfigsKey)
+{
+	App app({app_path("defines_keys")}, preload_env(config_));
+	auto roles = app.wait_ready();
+	ASSERT_EQ(roles.size(), 1u) << app.out() << app.err();
+	EXPECT_TRUE(has_line(app.out(), "prio-key 0")) << app.out(); // the config's first key
+	EXPECT_TRUE(has_line(app.out(), "prio 1")) << "not the configured value: " << app.out();
+	auto hints = read_hints(map_.fd());
+	ASSERT_TRUE(hints.count(app.pid())) << "BPF sees no hints for the program";
+	EXPECT_EQ(hints.at(app.pid()).prio, 10u) << "BPF does not see the program's store";
+	EXPECT_EQ(hints.at(app.pid()).deadline_ns, 0u) << "the refused key changed the config's";
+	EXPECT_EQ(app.finish(), 0);
+}
+
+TEST_F(PreloadDirect, AnotherSizeIsRefusedNamingBothSizes)
+{
+	App app({app_path("defines_keys")}, preload_env(config_));
+	app.wait_ready();
+	EXPECT_TRUE(has_line(app.out(), "deadline-key " + std::to_string(-EEXIST))) << app.out();
+	EXPECT_EQ(app.finish(), 0);
+	// One line on the program's stderr: the call, the config's line and type, both sizes.
+	const std::string &err = app.err();
+	EXPECT_NE(err.find("tld: tld_create_key(\"deadline_ns\", 4): " + config_ + ":"),
+	          std::string::npos)
+	        << err;
+	EXPECT_NE(err.find("declares deadline_ns as u64 (8 bytes)"), std::string::npos) << err;
+	EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+}
+
+TEST_F(PreloadDirect, WithoutThePreloadGetDataSaysNotConnected)
+{
+	RunResult r = run({app_path("defines_keys")}, {"PATH=/usr/bin:/bin"});
+	EXPECT_EQ(r.status, 0) << r.err;
+	EXPECT_TRUE(has_line(r.out, "prio-key 0")) << r.out;
+	EXPECT_TRUE(has_line(r.out, "deadline-key 8")) << r.out;
+	EXPECT_TRUE(has_line(r.out, "get_data ENOTCONN")) << r.out;
+	EXPECT_EQ(r.err, "");
 }
 
 TEST_F(PreloadDirect, ManyShortThreadsRunNormally)

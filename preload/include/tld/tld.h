@@ -34,8 +34,12 @@ typedef struct {
  * @size: bytes of data, 1..what a block can still hold.
  *
  * Safe when many threads race, also on the same name: exactly one wins.
- * Return: the key; on error .off is -EINVAL (bad name or size), -EEXIST (name taken),
- * -ENOSPC (TLD_MAX_KEYS keys exist), -E2BIG (does not fit the block), -ENOMEM.
+ * Under libtldpreload.so the keys keys.conf declares exist already: asking for one of them with
+ * the size keys.conf gives it (u32: 4, bytes:N: N) returns that key, shared with the preload.
+ * Return: the key; on error .off is -EINVAL (bad name or size), -EEXIST (name taken: by an
+ * earlier tld_create_key(), or by a keys.conf key of another size, which the preload then names
+ * with both sizes on stderr), -ENOSPC (TLD_MAX_KEYS keys exist), -E2BIG (does not fit the
+ * block), -ENOMEM.
  */
 TLD_API tld_key_t tld_create_key(const char *name, size_t size);
 
@@ -59,8 +63,11 @@ static inline int tld_key_err_or_zero(tld_key_t key)
  * tld_get_data() - the calling thread's data for @key.
  * @map_fd: fd of tld_data_map to register the thread in on first use, or -1 to use the
  *          process's registration backend (libtldpreload's broker or direct path).
- * Return: a pointer valid until the thread exits or calls tld_free(), or NULL with errno set
- * (EINVAL for an error key, or why the block could not be allocated or registered).
+ * Return: a pointer valid until the thread exits or calls tld_free(), or NULL with errno set:
+ * EINVAL for an error key; ENOTCONN for map_fd < 0 when there is no registration path: no
+ * backend (the program does not run under libtldpreload.so, or the preload is inactive:
+ * TLD_DISABLE=1, a config error it logged) or one that reaches neither tldd nor the map; else
+ * why the block could not be allocated or registered (EPERM, EBADF, ... from the map update).
  */
 TLD_API void *tld_get_data(int map_fd, tld_key_t key);
 
