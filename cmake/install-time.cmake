@@ -145,3 +145,25 @@ function(tld_note_installed)
   list(JOIN lines "\n" text)
   file(WRITE "${TLD_INSTALLED_LIST}" "${text}\n")
 endfunction()
+
+# The dynamic loader finds libraries in /usr/local's libdir (Debian's /etc/ld.so.conf.d lists
+# it) only through its cache: after an install there, programs linked with libtld and a bare
+# LD_PRELOAD=libtldpreload.so work only once ldconfig ran. A Debian package runs it by trigger;
+# a plain `cmake --install` into /usr or /usr/local runs it here. Not for other prefixes (the
+# loader does not search them, and the host's cache is no business of a private prefix's) or
+# staging trees (DESTDIR).
+function(tld_refresh_ld_cache)
+  if(NOT "$ENV{DESTDIR}" STREQUAL "" OR NOT CMAKE_INSTALL_PREFIX MATCHES "^/usr(/local)?/?$")
+    return()
+  endif()
+  find_program(ldconfig NAMES ldconfig PATHS /sbin /usr/sbin NO_CACHE)
+  if(ldconfig)
+    execute_process(COMMAND "${ldconfig}" RESULT_VARIABLE rc ERROR_VARIABLE err)
+  endif()
+  if(NOT ldconfig OR NOT rc EQUAL 0)
+    message(WARNING "could not refresh the dynamic loader's cache (${err}): run `sudo ldconfig` "
+                    "so programs find libtld.so.0 and libtldpreload.so")
+  else()
+    message(STATUS "Ran ldconfig: programs find libtld.so.0 and libtldpreload.so")
+  endif()
+endfunction()

@@ -55,6 +55,9 @@ install(TARGETS tld EXPORT tldTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT Runtime NAMELINK_COMPONENT Development)
 # Loaded by path (LD_PRELOAD), never linked: no SONAME version, not exported.
 install(TARGETS tldpreload LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT Runtime)
+install(CODE "
+  include(\"${CMAKE_CURRENT_LIST_DIR}/install-time.cmake\")
+  tld_refresh_ld_cache()" COMPONENT Runtime)
 
 install(FILES
   ${PROJECT_SOURCE_DIR}/preload/include/tld/tld.h
@@ -132,6 +135,8 @@ install(CODE "
   include(\"${CMAKE_CURRENT_LIST_DIR}/install-time.cmake\")
   tld_install_configs()" COMPONENT Runtime)
 install(FILES ${_tld_samples} DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples COMPONENT Runtime)
+install(FILES ${CMAKE_CURRENT_LIST_DIR}/debian-copyright DESTINATION ${CMAKE_INSTALL_DOCDIR}
+        RENAME copyright COMPONENT Runtime)
 
 # The user documentation; docs/HELPERS.md is the team's scratch board, not documentation.
 file(GLOB _tld_docs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/docs/*.md)
@@ -163,6 +168,8 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# A shlibs file for libtld.so.0 and the ldconfig trigger, as Debian packages of libraries have.
+set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "bpftool")
 set(CPACK_STRIP_FILES ON)
 tld_config_dir(_tld_deb_confdir /usr "${CMAKE_INSTALL_SYSCONFDIR}")

@@ -13,6 +13,8 @@
 
 #include "log.h"
 #include "notify.h"
+#include "pidfd_compat.h"
+#include "protocol.h"
 #include "sys/clock.h"
 
 namespace tld::tldd {
@@ -120,6 +122,7 @@ void Broker::accept_clients()
 		}
 		auto peer = identify_peer(sock.get());
 		if (!peer) {
+			drop_unadmitted(std::move(sock), static_cast<uid_t>(-1));
 			// A process that connected and exited before the accept is routine (a
 			// short-lived program): not worth a warning.
 			if (peer.error().code == ESRCH)
@@ -128,9 +131,16 @@ void Broker::accept_clients()
 				LOG_W("refusing a client: %s", peer.error().message().c_str());
 			continue;
 		}
+		if (!closer_.can_take(peer->uid)) {
+			log_refusal(peer->uid, "its fds are not closed yet (a close blocks)");
+			Session::refuse(sock.get(), -EUSERS);
+			drop_unadmitted(std::move(sock), peer->uid);
+			continue;
+		}
 		if (!admit_connection(peer->uid)) {
 			log_refusal(peer->uid, "its share of --max-clients");
 			Session::refuse(sock.get(), -EUSERS);
+			drop_unadmitted(std::move(sock), peer->uid);
 			continue;
 		}
 		const uid_t uid = peer->uid;
@@ -140,6 +150,7 @@ void Broker::accept_clients()
 		ev.data.fd = fd;
 		if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
 			LOG_E("epoll_ctl(client): %s", strerror(errno));
+			closer_.close_later(uid, std::move(sock)); // it may have sent fds by now
 			continue;
 		}
 		auto session = std::make_unique<Session>(std::move(sock), std::move(*peer), ctx_);
@@ -147,6 +158,26 @@ void Broker::accept_clients()
 		sessions_.emplace(fd, std::move(session));
 		per_uid_[uid]++;
 	}
+}
+
+void Broker::drop_unadmitted(Fd sock, uid_t uid)
+{
+	// No fds from now on. What is queued (sent before tldd accepted) is read and dropped,
+	// its fds given to the closer: then closing here cannot block on a close of theirs.
+	int off = 0;
+	setsockopt(sock.get(), SOL_SOCKET, SO_PASSRIGHTS, &off, sizeof(off));
+	for (int i = 0; i < 4096; i++) {
+		alignas(8) unsigned char buf[TLD_BROKER_MSG_SIZE];
+		FdControl ctl;
+		msghdr mh;
+		ssize_t n = recv_with_fds(sock.get(), buf, sizeof(buf), &ctl, &mh);
+		if (n == 0 || (n < 0 && errno == EAGAIN))
+			return; // drained: closing it now closes nobody's file but its own
+		if (n < 0)
+			break;
+		for_each_passed_fd(&mh, [&](int fd) { closer_.close_later(uid, Fd(fd)); });
+	}
+	closer_.close_later(uid, std::move(sock));
 }
 
 // max-clients slots: root may take any; others leave a few for root (1/16), and one uid

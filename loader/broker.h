@@ -47,6 +47,9 @@ private:
 	// Logs a refused connection at most once per uid every few seconds, with a count.
 	void log_refusal(uid_t uid, const char *why);
 	void close_silent_clients();
+	// Closes a connection that never became a session: here if nothing is queued on it,
+	// else on the closer (queued messages may carry fds).
+	void drop_unadmitted(Fd sock, uid_t uid);
 
 	int listen_fd_;
 	Limits limits_;

@@ -20,6 +20,12 @@
 #define SO_PEERPIDFD 77
 #endif
 
+// Linux 6.16: a socket that refuses SCM_RIGHTS (the sender's sendmsg fails with EPERM);
+// accepted sockets inherit it from the listener.
+#ifndef SO_PASSRIGHTS
+#define SO_PASSRIGHTS 83
+#endif
+
 #ifndef PID_FS_MAGIC
 #define PID_FS_MAGIC 0x50494446
 #endif

@@ -12,6 +12,7 @@
 #include <tld/abi.h>
 
 #include "log.h"
+#include "pidfd_compat.h"
 
 namespace tld::tldd {
 
@@ -39,6 +40,11 @@ Session::~Session()
 		munmap(map_, pages_ * TLD_PAGE_SIZE);
 	if (board_)
 		munmap(board_, board_bytes_);
+	// The socket's queue may still hold messages with fds, whose final close the kernel would
+	// run on the thread closing the socket; the memfds could be large: none of it here.
+	ctx_.closer->close_later(peer_.uid, std::move(sock_));
+	ctx_.closer->close_later(peer_.uid, std::move(memfd_));
+	ctx_.closer->close_later(peer_.uid, std::move(board_fd_));
 	LOG_I("client pid %d uid %u gone: %llu registered, %llu rejected, %zu threads tracked",
 	      peer_.tgid, peer_.uid, static_cast<unsigned long long>(registered_),
 	      static_cast<unsigned long long>(rejected_), threads_.size());
@@ -64,19 +70,25 @@ bool Session::on_readable(unsigned budget)
 // the queue is empty, or the session must end (then fatal_ is set).
 bool Session::handle_one()
 {
+	// fds this uid handed tldd that are not closed yet: too many, or a close stuck, and the
+	// client gets no more in (fd_closer.h). Its socket stops taking fds, and it goes.
+	if (!ctx_.closer->can_take(peer_.uid)) {
+		int off = 0;
+		setsockopt(sock_.get(), SOL_SOCKET, SO_PASSRIGHTS, &off, sizeof(off));
+		LOG_W("client pid %d uid %u: %zu of its fds are not closed yet (a close blocks); "
+		      "disconnecting",
+		      peer_.tgid, peer_.uid, ctx_.closer->pending(peer_.uid));
+		fatal_ = true;
+		return false;
+	}
 	// One byte more than a message, so an oversized one shows as MSG_TRUNC or a wrong length.
 	alignas(8) unsigned char buf[TLD_BROKER_MSG_SIZE + 8];
-	union {
-		cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} ctl;
-	iovec iov{buf, sizeof(buf)};
-	msghdr mh{};
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = ctl.buf;
-	mh.msg_controllen = sizeof(ctl.buf);
-	ssize_t n = recvmsg(sock_.get(), &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	// Room for every fd one message can carry: fds that do not fit are closed by the kernel
+	// inside this recvmsg, on this thread, and one close can block as long as its sender
+	// likes (issue 10, item 2). Here every fd arrives, and the closer takes the unwanted.
+	FdControl ctl;
+	msghdr mh;
+	ssize_t n = recv_with_fds(sock_.get(), buf, sizeof(buf), &ctl, &mh);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return false; // nothing queued: the caller checks fatal_
@@ -92,24 +104,20 @@ bool Session::handle_one()
 	// Take ownership of every passed fd before anything can return early.
 	Fd passed;
 	int nfds = 0;
-	for (cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t k = 0; k < count; k++) {
-			int fd;
-			memcpy(&fd, CMSG_DATA(c) + k * sizeof(int), sizeof(int));
-			Fd owned(fd);
-			if (classify_fd(fd) == FdKind::Foreign) {
-				ctx_.closer->close_later(std::move(owned));
-				nfds = -1; // poisons the message: see below
-				continue;
-			}
-			if (nfds >= 0)
-				nfds++;
-			passed = std::move(owned);
+	for_each_passed_fd(&mh, [&](int fd) {
+		Fd owned(fd);
+		if (classify_fd(fd) == FdKind::Foreign) {
+			ctx_.closer->close_later(peer_.uid, std::move(owned));
+			nfds = -1; // poisons the message: see below
+			return;
 		}
-	}
+		if (nfds >= 0)
+			nfds++;
+		// More than one fd is malformed (decode_request says so); the ones before the
+		// last are closed off this thread too.
+		ctx_.closer->close_later(peer_.uid, std::move(passed));
+		passed = std::move(owned);
+	});
 
 	Request req;
 	int err = nfds < 0 ? -EBADF

@@ -81,6 +81,7 @@ private:
 	int register_thread(const broker::Request &req, Fd passed, pid_t *tid);
 	int register_block(const broker::Request &req, int pidfd, pid_t tid, const char **why);
 	int board(const broker::Request &req, Fd memfd); // session_board.cpp
+	void follow_board_growth(); // the client grew its board: map the larger memfd
 	int doorbell(const broker::Request &req);
 	void schedule_scan();
 	int unregister_thread(const broker::Request &req, Fd passed, pid_t *tid);

@@ -8,6 +8,7 @@
 // atomically, and checked like a REGISTER's fields; the scan is bounded by what tldd mapped.
 #include <cerrno>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include <tld/abi.h>
 
@@ -22,6 +23,14 @@ using broker::Request;
 
 // 1 MiB: 131,068 slots, far more blocks than --max-threads-per-client allows registered.
 constexpr std::uint64_t kMaxBoardBytes = 1u << 20;
+
+// What of a board of `bytes` tldd maps: whole pages, at most kMaxBoardBytes.
+std::uint64_t mapped_size(std::uint64_t bytes)
+{
+	if (bytes > kMaxBoardBytes)
+		bytes = kMaxBoardBytes; // slots past what tldd maps are simply never read
+	return bytes - bytes % TLD_PAGE_SIZE;
+}
 
 template <typename T> T load(const void *p)
 {
@@ -43,9 +52,7 @@ int Session::board(const Request &req, Fd memfd)
 	std::uint64_t size = 0;
 	if (int err = check_memfd(req, memfd.get(), &size))
 		return err;
-	if (size > kMaxBoardBytes)
-		size = kMaxBoardBytes; // slots past what tldd maps are simply never read
-	size -= size % TLD_PAGE_SIZE;
+	size = mapped_size(size);
 	// tldd writes `armed`: a write-sealed board fails here.
 	void *m = nullptr;
 	if (int err = map_memfd(memfd.get(), size, &m)) {
@@ -85,6 +92,25 @@ void Session::schedule_scan()
 		scan_due_ns_ = sys::monotonic_ns() + ctx_.limits->registration_delay_ns;
 }
 
+void Session::follow_board_growth()
+{
+	// The client grows its board as its threads need slots (it starts at one page, so a
+	// process pays address space for what it uses): map the larger memfd in place of the old
+	// view. tldd is single-threaded, nothing else reads the old view.
+	struct stat st;
+	if (board_bytes_ >= kMaxBoardBytes || fstat(board_fd_.get(), &st) != 0)
+		return;
+	std::uint64_t size = mapped_size(static_cast<std::uint64_t>(st.st_size));
+	void *m = nullptr;
+	if (size <= board_bytes_ || map_memfd(board_fd_.get(), size, &m) != 0)
+		return; // the slots past the old view wait for a later scan
+	munmap(board_, board_bytes_);
+	board_ = m;
+	board_bytes_ = size;
+	board_slots_ =
+	        static_cast<std::uint32_t>((size - TLD_BROKER_BOARD_SLOTS) / sizeof(std::uint64_t));
+}
+
 bool Session::scan_board()
 {
 	scan_due_ns_ = 0;
@@ -98,6 +124,10 @@ bool Session::scan_board()
 	__atomic_store_n(&hdr->armed, 1u, __ATOMIC_SEQ_CST);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	std::uint32_t end = load<std::uint32_t>(&hdr->high_water);
+	if (end > board_slots_) {
+		follow_board_growth();
+		hdr = static_cast<tld_broker_board *>(board_);
+	}
 	if (end > board_slots_)
 		end = board_slots_;
 	if (board_seen_.size() < end)

@@ -42,7 +42,7 @@ std::atomic<std::uint32_t> g_reserve{TLD_DEFAULT_DYN_RESERVE};
 // Slots created by create_shared() (the preload's config keys), one bit each; set before the
 // slot is published, so whoever sees the slot published sees its bit.
 std::atomic<std::uint64_t> g_shared{0};
-std::atomic<ConflictHook> g_conflict{nullptr};
+std::atomic<SharedHook> g_shared_hook{nullptr};
 static_assert(TLD_MAX_KEYS <= 64, "one bit per slot in g_shared");
 
 std::uint16_t slot_size(std::size_t size)
@@ -124,6 +124,10 @@ tld_key_t create_key(const char *name, std::size_t size, bool share, std::size_t
 			std::uint16_t have = wait_published(meta, checked);
 			if (name_equals(meta->metadata[checked], name)) {
 				bool shared = share || is_shared(checked);
+				if (shared && !share)
+					if (SharedHook hook =
+					            g_shared_hook.load(std::memory_order_acquire))
+						hook(name, have, size);
 				if (shared && have == size) {
 					if (share)
 						g_shared.fetch_or(std::uint64_t{1} << checked,
@@ -132,10 +136,6 @@ tld_key_t create_key(const char *name, std::size_t size, bool share, std::size_t
 				}
 				if (existing)
 					*existing = have;
-				if (shared && !share)
-					if (ConflictHook hook =
-					            g_conflict.load(std::memory_order_acquire))
-						hook(name, have, size);
 				return {static_cast<std::int16_t>(-EEXIST)};
 			}
 			off += slot_size(have);
@@ -170,9 +170,9 @@ tld_key_t create_shared(const char *name, std::size_t size, std::size_t *existin
 	return create_key(name, size, true, existing);
 }
 
-void set_conflict_hook(ConflictHook hook)
+void set_shared_hook(SharedHook hook)
 {
-	g_conflict.store(hook, std::memory_order_release);
+	g_shared_hook.store(hook, std::memory_order_release);
 }
 
 tld_key_t find(const char *name)

@@ -18,10 +18,10 @@ tld_key_t find(const char *name);
 // -EEXIST. A name that exists with another size is -EEXIST, with that size in *existing.
 tld_key_t create_shared(const char *name, std::size_t size, std::size_t *existing);
 
-// Called when create() asks for a shared key's name with another size (it then fails with
-// -EEXIST), so the preload can say which sizes disagree.
-using ConflictHook = void (*)(const char *name, std::size_t shared_size, std::size_t asked_size);
-void set_conflict_hook(ConflictHook hook);
+// Called when create() asks for a shared key's name: with its size (create() returns the key)
+// or another (create() fails with -EEXIST), so the preload can say which, and which sizes.
+using SharedHook = void (*)(const char *name, std::size_t shared_size, std::size_t asked_size);
+void set_shared_hook(SharedHook hook);
 
 // Fixes the block size (all keys so far plus the dynamic reserve) on first call; later keys
 // must fit in it. Returns the block size in bytes.

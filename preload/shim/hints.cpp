@@ -3,6 +3,7 @@
 // the stack (no allocation, no lock) and the bytes are copied to the key offsets libtld gave.
 #include "hints.h"
 
+#include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <cstring>
@@ -15,8 +16,10 @@
 #include <tld/tld.h>
 
 #include "config/keys_config.h"
+#include "libtld/arena.h"
 #include "libtld/keys.h"
 #include "log.h"
+#include "phases.h"
 
 namespace tld::shim {
 namespace {
@@ -48,15 +51,40 @@ bool load_config(config::KeysConfig &out)
 	return true;
 }
 
-// A program's tld_create_key() of a config key's name with another size: it fails (-EEXIST),
-// and the program's own stderr says why, since the program made the call.
-void on_key_conflict(const char *name, std::size_t shared_size, std::size_t asked_size)
+// What an arena failure means, so that it is not read as a problem of the config.
+const char *arena_cause(int err)
+{
+	switch (err) {
+	case -ENOMEM:
+		return "not enough memory or address space (ulimit -v, a cgroup limit)";
+	case -EMFILE:
+	case -ENFILE:
+		return "no free fd";
+	case -EPERM:
+	case -EACCES:
+	case -ENOSYS:
+		return "memfd_create refused (a seccomp filter or security module)";
+	default:
+		return "memfd_create, ftruncate or mmap failed";
+	}
+}
+
+// A program's tld_create_key() of a config key's name. With its size it is the config's key
+// (a debug line); with another it fails (-EEXIST), and the program's own stderr says why,
+// since the program made the call.
+void on_shared_key(const char *name, std::size_t shared_size, std::size_t asked_size)
 {
 	const config::KeysConfig *cfg = g_config;
 	int i = cfg ? cfg->find_key(name) : -1;
 	if (i < 0)
 		return;
 	const auto &k = cfg->keys[static_cast<std::size_t>(i)];
+	if (shared_size == asked_size) {
+		debug("tld_create_key(\"%s\", %zu): the key %s:%d declares, shared with the "
+		      "program",
+		      name, asked_size, cfg->file.c_str(), k.line);
+		return;
+	}
 	program_error("tld_create_key(\"%s\", %zu): %s:%d declares %s as %s (%zu bytes); a key of "
 	              "the same name is the same key only with the same size: refused (EEXIST)",
 	              name, asked_size, cfg->file.c_str(), k.line, name, k.type.name().c_str(),
@@ -65,16 +93,25 @@ void on_key_conflict(const char *name, std::size_t shared_size, std::size_t aske
 
 } // namespace
 
-bool hints_load()
+bool hints_load(StartPhases &phases)
 {
 	auto *cfg = new (std::nothrow) config::KeysConfig;
 	if (!cfg || !load_config(*cfg)) {
 		delete cfg;
 		return false;
 	}
+	phases.mark("config");
 	set_quiet(cfg->options.quiet);
 	if (int err = tld_set_dyn_reserve(cfg->options.dyn_reserve); err < 0)
 		debug("dyn_reserve %u not applied: %s", cfg->options.dyn_reserve, strerror(-err));
+	// The keys live in the arena: if it cannot be made, say so, not "key X: ENOMEM".
+	if (int err = arena::init(); err < 0) {
+		warn_once("cannot create the arena for hints: %s: %s; running without hints",
+		          strerror(-err), arena_cause(err));
+		delete cfg;
+		return false;
+	}
+	phases.mark("arena");
 	for (std::size_t i = 0; i < cfg->keys.size(); i++) {
 		const auto &k = cfg->keys[i];
 		// Shared: a program that creates the same name and size gets this key (and if it
@@ -98,10 +135,11 @@ bool hints_load()
 		}
 		g_offsets[i] = key.off;
 	}
-	keys::set_conflict_hook(on_key_conflict);
+	keys::set_shared_hook(on_shared_key);
 	ssize_t n = readlink("/proc/self/exe", g_exe, sizeof(g_exe) - 1);
 	g_exe[n > 0 ? n : 0] = '\0';
 	g_config = cfg;
+	phases.mark("keys");
 	return true;
 }
 

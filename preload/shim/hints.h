@@ -11,9 +11,12 @@ struct KeysConfig;
 
 namespace tld::shim {
 
+class StartPhases;
+
 // Loads the keys config ($TLD_CONFIG or /etc/tld/keys.conf) and TLD_SET and creates the keys.
 // On failure it warns once (file, line, what) and returns false: the program runs without hints.
-bool hints_load();
+// Marks the phases config, arena and keys in `phases`.
+bool hints_load(StartPhases &phases);
 
 const config::KeysConfig *hints_config();
 

@@ -14,8 +14,10 @@
 #include "hints.h"
 #include "libtld/thread.h"
 #include "log.h"
+#include "phases.h"
 #include "registry.h"
 #include "runtime.h"
+#include "sys/owned_fd.h"
 #include "sys/syscalls.h"
 
 namespace tld::shim {
@@ -127,10 +129,21 @@ void tld::shim::start()
 	const char *disable = env("TLD_DISABLE");
 	if (disable && disable[0] == '1')
 		return;
+	StartPhases phases(debug_enabled());
 	// Already under a seccomp filter (a sandbox started us): it may kill the process for any
 	// call the program does not make itself, so the preload does nothing at all.
 	if (syscall(SYS_prctl, PR_GET_SECCOMP, 0, 0, 0, 0) > 0) {
 		debug("under a seccomp filter: the preload stays inactive");
+		return;
+	}
+	// A program at its own fd limit (soft == hard) needs every number up to it.
+	if (!sys::fds_cost_the_program_nothing()) {
+		struct rlimit lim;
+		getrlimit(RLIMIT_NOFILE, &lim);
+		warn_once(
+		        "fd limit %llu (soft = hard) leaves no number above the program's own for "
+		        "the preload's 3 fds; running without hints",
+		        static_cast<unsigned long long>(lim.rlim_cur));
 		return;
 	}
 	// Before anything in libtld: our fork handler must run before libtld's, which re-registers
@@ -138,12 +151,16 @@ void tld::shim::start()
 	pthread_atfork(nullptr, nullptr, fork_child);
 	if (pthread_key_create(&g_unlist_key, unlist) != 0)
 		return;
-	if (!hints_load())
+	phases.mark("checks");
+	if (!hints_load(phases))
 		return;
 	backend_init(hints_config()->options);
+	phases.mark("connect");
 	g_active.store(true, std::memory_order_release);
 	self_record().start_symbol = "main";
 	thread_begin(nullptr);
+	phases.mark("first thread");
+	phases.print();
 }
 
 __attribute__((constructor)) static void tld_preload_init()

@@ -40,31 +40,66 @@ inline bool still_is(int fd, const FdIdentity &id)
 	return fd >= 0 && id && identity_of(fd) == id;
 }
 
+namespace detail {
+constexpr rlim_t kSpare = 8, kCeiling = 1024;
+
+// Raises RLIMIT_NOFILE by kSpare past `lim` (the hard limit too when the soft one is already at
+// it: that takes CAP_SYS_RESOURCE). Returns false when the kernel refuses.
+inline bool raise_past(const struct rlimit &lim)
+{
+	struct rlimit raised = {lim.rlim_cur + kSpare, lim.rlim_max};
+	if (raised.rlim_max < raised.rlim_cur)
+		raised.rlim_max = raised.rlim_cur;
+	return ::setrlimit(RLIMIT_NOFILE, &raised) == 0;
+}
+
+// Puts `lim` back unless the program changed the limit since raise_past() (lowering the hard
+// limit again is always allowed).
+inline void restore(const struct rlimit &lim)
+{
+	struct rlimit now;
+	if (::getrlimit(RLIMIT_NOFILE, &now) == 0 && now.rlim_cur == lim.rlim_cur + kSpare)
+		(void)::setrlimit(RLIMIT_NOFILE, &lim);
+}
+} // namespace detail
+
+// Whether the preload's fds can sit where they cost the program nothing: at or above its soft
+// fd limit (the hard limit leaves room, or we may raise it), or below a limit past the 1024 of
+// the fd table we keep to, where taking 3 of thousands is not a program's own working limit.
+// Otherwise a program that opens files up to its soft == hard limit (`ulimit -n 64`) would
+// lose a number to each of our fds: the preload then holds none and runs without hints.
+inline bool fds_cost_the_program_nothing()
+{
+	struct rlimit lim;
+	if (::getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur > detail::kCeiling ||
+	    lim.rlim_cur + detail::kSpare <= lim.rlim_max)
+		return true;
+	if (!detail::raise_past(lim))
+		return false;
+	detail::restore(lim);
+	return true;
+}
+
 // Moves a freshly created fd to a high number, close-on-exec, and returns it (or `fd` itself
 // if it cannot be moved). High, so that the small numbers programs hard-code (`exec 4>x`) and
-// the lowest-free numbers open() hands out stay the program's. When the hard limit leaves
-// room, the soft limit is raised for the instant of the dup: the fd then sits at or above the
-// soft limit, a number the program itself can never be given, and the limit is put back
-// (unless the program changed it meanwhile). Never far above 1024: the kernel's fd table grows
-// to the highest number in use.
+// the lowest-free numbers open() hands out stay the program's. The soft limit (and the hard one
+// if it is no higher and we may) is raised for the instant of the dup: the fd then sits at or
+// above the soft limit, a number the program itself can never be given, and the limit is put
+// back (unless the program changed it meanwhile). Never far above 1024: the kernel's fd table
+// grows to the highest number in use.
 inline int place_high(int fd)
 {
-	constexpr rlim_t kSpare = 8, kCeiling = 1024;
+	using detail::kCeiling;
+	using detail::kSpare;
 	if (fd < 0)
 		return fd;
 	struct rlimit lim;
 	if (::getrlimit(RLIMIT_NOFILE, &lim) != 0)
 		return fd;
 	int moved = -1;
-	if (lim.rlim_cur <= kCeiling && lim.rlim_cur + kSpare <= lim.rlim_max) {
-		struct rlimit raised = {lim.rlim_cur + kSpare, lim.rlim_max};
-		if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) {
-			moved = ::fcntl(fd, F_DUPFD_CLOEXEC, static_cast<int>(lim.rlim_cur));
-			struct rlimit now;
-			if (::getrlimit(RLIMIT_NOFILE, &now) == 0 &&
-			    now.rlim_cur == raised.rlim_cur)
-				(void)::setrlimit(RLIMIT_NOFILE, &lim);
-		}
+	if (lim.rlim_cur <= kCeiling && detail::raise_past(lim)) {
+		moved = ::fcntl(fd, F_DUPFD_CLOEXEC, static_cast<int>(lim.rlim_cur));
+		detail::restore(lim);
 	}
 	if (moved < 0) {
 		rlim_t top = lim.rlim_cur < kCeiling ? lim.rlim_cur : kCeiling;

@@ -42,19 +42,19 @@ TEST(Keys, BadNamesAndSizesAreInvalid)
 TEST(Keys, SharedKeysMatchByNameAndSize)
 {
 	TLD_IN_CHILD([] {
-		static std::string conflict;
-		tld::keys::set_conflict_hook(
+		static std::string seen;
+		tld::keys::set_shared_hook(
 		        [](const char *name, std::size_t have, std::size_t asked) {
-			        conflict = std::string(name) + " " + std::to_string(have) + " " +
-			                   std::to_string(asked);
+			        seen = std::string(name) + " " + std::to_string(have) + " " +
+			               std::to_string(asked);
 		        });
 		std::size_t existing = 0;
 		tld_key_t cfg = tld::keys::create_shared("prio", 4, &existing);
 		ASSERT_GE(cfg.off, 0);
 		EXPECT_EQ(tld_create_key("prio", 4).off, cfg.off);
-		EXPECT_EQ(conflict, "");
+		EXPECT_EQ(seen, "prio 4 4");
 		EXPECT_EQ(tld_create_key("prio", 8).off, -EEXIST);
-		EXPECT_EQ(conflict, "prio 4 8");
+		EXPECT_EQ(seen, "prio 4 8");
 
 		tld_key_t own = tld_create_key("own", 8); // the program's, before the config's
 		ASSERT_GE(own.off, 0);

@@ -13,6 +13,7 @@ A block takes part when the line just before its opening fence is a marker,
                        it; then its stdin is closed and it must exit 0
   load OBJ             (with file) after the sh blocks, the verifier must accept OBJ's programs
                        (bpftool prog loadall, tld_data_map reused from tldd's pin)
+  keys-check           (with file) `tldctl keys --check NAME` must accept it (a keys.conf)
   prints STATE CMD     (last: CMD is the rest of the marker) every line of the block is in what CMD (bash) prints, stdout and stderr;
                        STATE is tldd=up (a fresh tldd serves), tldd=stopped (one ran and was
                        stopped: its pin remains) or tldd=down (nothing set up)
@@ -238,12 +239,27 @@ def check_load(world, block):
         subprocess.run(["rm", "-rf", into])
 
 
+def check_keys(world, block):
+    run(["tldctl", "keys", "--check", block.clause("file")], world.env, world.files)
+
+
 def check_prints(world, block):
     state, _, cmd = block.clause("prints").partition(" ")
     if not state.startswith("tldd="):
         raise Failure("prints needs tldd=up, tldd=stopped or tldd=down first")
     world.state(state[len("tldd="):])
-    r = run(["bash", "-c", cmd], world.env, world.files, check=False, stdin=subprocess.DEVNULL)
+    # In a session of its own: a command that wrongly keeps running (a tldd that should have
+    # refused to start) is killed with everything it started, and the block fails.
+    p = subprocess.Popen(["bash", "-c", cmd], env=world.env, cwd=world.files, text=True,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        out, err = p.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        out, err = p.communicate()
+        raise Failure(f"`{cmd}` still ran after 120 s:\n{out}{err}")
+    r = subprocess.CompletedProcess(cmd, p.returncode, out, err)
     got = world.normalize(r.stdout + r.stderr)
     missing = [line for line in world.normalize(block.text)
                if line and not any(line in g for g in got)]
@@ -261,7 +277,7 @@ def main():
     docs = [os.path.join(args.source, "README.md")] + sorted(
         glob.glob(os.path.join(args.source, "docs", "*.md")))
     blocks = [b for d in docs for b in parse(d, os.path.relpath(d, args.source))]
-    known = ("file", "sh", "run", "load", "prints")
+    known = ("file", "sh", "run", "load", "keys-check", "prints")
     for b in blocks:
         for c in b.clauses:
             if c.split(" ")[0] not in known:
@@ -294,6 +310,8 @@ def main():
                 attempt(b, "run " + b.clause("run"), check_run)
             if b.clause("load") is not None:
                 attempt(b, "load " + b.clause("load"), check_load)
+            if b.clause("keys-check") is not None:
+                attempt(b, "keys-check", check_keys)
         for b in blocks:
             if b.clause("prints") is not None:
                 attempt(b, "prints", check_prints)

@@ -26,7 +26,7 @@ foreach(want ./usr/sbin/tldd ./usr/bin/tldctl
              ./etc/tld/keys.conf ./etc/tld/tldd.conf
              ./usr/share/man/man8/tldd.8.gz ./usr/share/man/man8/tldctl.8.gz
              ./usr/share/man/man8/libtldpreload.8.gz ./usr/share/man/man5/keys.conf.5.gz
-             ./usr/share/doc/tld/getting-started.md)
+             ./usr/share/doc/tld/getting-started.md ./usr/share/doc/tld/copyright)
   string(REPLACE "." "\\." re "${want}")
   string(REPLACE "+" "\\+" re "${re}")
   if(NOT contents MATCHES " ${re}( |\n)")
@@ -48,6 +48,17 @@ run(dpkg-deb -I ${debs})
 if(NOT RUN_OUT MATCHES "Package: tld\n" OR NOT RUN_OUT MATCHES "Depends:[^\n]*libbpf1")
   message(FATAL_ERROR "control:\n${RUN_OUT}")
 endif()
+# A library package: shlibs for libtld.so.0, and ldconfig after install and removal.
+run(dpkg-deb -I ${debs} shlibs)
+if(NOT RUN_OUT MATCHES "^libtld 0 tld")
+  message(FATAL_ERROR "shlibs: '${RUN_OUT}'")
+endif()
+foreach(script postinst postrm)
+  run(dpkg-deb -I ${debs} ${script})
+  if(NOT RUN_OUT MATCHES "\n[ \t]*ldconfig\n")
+    message(FATAL_ERROR "${script}: '${RUN_OUT}'")
+  endif()
+endforeach()
 
 # Unpacked, the programs run: tldd and tldctl find their libraries (libtld is not linked by
 # either; libbpf and Boost are the system's), and status reports (tldd down here: exit 1).

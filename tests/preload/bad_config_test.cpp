@@ -180,6 +180,32 @@ TEST_F(PreloadFailsOpen, InheritedSeccompFilterLeavesThePreloadInactive)
 	        << r.err;
 }
 
+// The arena cannot be made (here: ulimit -v leaves no room for it): the warning says so and
+// why. Old code blamed the config's first key: "k.conf:2: key a: Cannot allocate memory".
+TEST_F(PreloadFailsOpen, ArenaFailureIsNotBlamedOnAKey)
+{
+	std::string path = write("k.conf", "[key.a]\ntype = u8\n");
+	std::vector<std::string> lines;
+	for (const char *kib : {"4000", "8000", "16000"}) {
+		RunResult r = run({"/bin/dash", "-c",
+		                   std::string("ulimit -v ") + kib + "; exec /bin/echo hello"},
+		                  preload_env(path, log_.env()));
+		EXPECT_EQ(r.status, 0) << kib;
+		EXPECT_EQ(r.out, "hello\n") << kib;
+		EXPECT_EQ(r.err, "") << kib;
+		for (auto &l : log_.take())
+			lines.push_back(l);
+	}
+	int arena = 0;
+	for (auto &l : lines) {
+		EXPECT_EQ(l.find(": key a: "), std::string::npos) << l;
+		if (l.find("cannot create the arena for hints: Cannot allocate memory: not enough "
+		           "memory or address space") != std::string::npos)
+			arena++;
+	}
+	EXPECT_EQ(arena, 1) << "once per uid and cause";
+}
+
 TEST_F(PreloadFailsOpen, QuietSilencesTheWarning)
 {
 	std::string path =

@@ -358,5 +358,47 @@ TEST_F(PreloadBroker, PinnedHookOutlivesTlddAndIsNeverAttachedTwice)
 	EXPECT_EQ(left, 0) << "--remove-pins left the hook attached";
 }
 
+// Bytes of process `pid` mapped from its board memfd (every view of it).
+std::size_t board_mapped(pid_t pid)
+{
+	std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+	std::size_t total = 0;
+	for (std::string line; std::getline(maps, line);) {
+		if (line.find("memfd:tld-board") == std::string::npos)
+			continue;
+		unsigned long lo = 0, hi = 0;
+		if (sscanf(line.c_str(), "%lx-%lx", &lo, &hi) == 2)
+			total += hi - lo;
+	}
+	return total;
+}
+
+// The board costs address space for the slots its threads use (ulimit -v): one page for a few
+// threads, then it grows, and tldd follows it to register threads past the first page. Old
+// code mapped 1 MiB in every process.
+TEST_F(PreloadBroker, BoardGrowsWithTheThreads)
+{
+	App app({app_path("threads_app"), "serve"}, preload_env(config_));
+	app.wait_ready();
+	app.send("spawn many-0");
+	app.wait_ready();
+	EXPECT_EQ(board_mapped(app.pid()), 4096u);
+	std::map<pid_t, std::string> roles;
+	for (int i = 1; i < 700; i++) { // the first page holds 508 slots
+		app.send("spawn many-" + std::to_string(i));
+		roles = app.wait_ready();
+	}
+	ASSERT_EQ(roles.size(), 701u) << app.err();
+	for (int i = 0; i < 500 && read_hints(map_.get()).size() < roles.size(); i++)
+		usleep(10000);
+	expect_all_registered(roles);
+	std::size_t mapped = board_mapped(app.pid());
+	EXPECT_GT(mapped, 4096u);
+	EXPECT_LE(mapped, 4096u + 16384u) << "the first view and one 4x larger";
+	EXPECT_EQ(app.finish(), 0);
+	EXPECT_EQ(app.err(), "");
+	EXPECT_EQ(tldd_.log().find("board"), std::string::npos) << tldd_.log();
+}
+
 } // namespace
 } // namespace tld::test

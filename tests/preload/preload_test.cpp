@@ -233,6 +233,18 @@ TEST_F(PreloadDirect, SameNameAndSizeIsTheConfigsKey)
 	EXPECT_EQ(app.finish(), 0);
 }
 
+TEST_F(PreloadDirect, TldDebugSaysWhenAProgramSharesAConfigKey)
+{
+	App app({app_path("defines_keys")}, preload_env(config_, {"TLD_DEBUG=1"}));
+	app.wait_ready();
+	EXPECT_EQ(app.finish(), 0);
+	EXPECT_NE(app.err().find("tld: tld_create_key(\"prio\", 4): the key " + config_ + ":"),
+	          std::string::npos)
+	        << app.err();
+	EXPECT_NE(app.err().find("declares, shared with the program\n"), std::string::npos)
+	        << app.err();
+}
+
 TEST_F(PreloadDirect, AnotherSizeIsRefusedNamingBothSizes)
 {
 	App app({app_path("defines_keys")}, preload_env(config_));
