@@ -23,8 +23,10 @@ int storm(const std::string &socket, int report)
 {
 	if (!become_nobody())
 		return 10;
-	// Blocks of 8 bytes: every slot names a valid block of this 1 MiB arena.
-	Arena arena = Arena::create(2 + kSlots / 512);
+	// One block a data page: the first 4,095 slots name blocks of this 16 MiB arena (the
+	// --max-memfd-bytes default), the rest pages past it, each refused after its identity
+	// checks.
+	Arena arena = Arena::create(4096);
 	Fd board(memfd_create("tld-storm-board", MFD_CLOEXEC | MFD_ALLOW_SEALING));
 	if (!arena.base || !board || ftruncate(board.get(), kBoardBytes) != 0 ||
 	    fcntl(board.get(), F_ADD_SEALS, F_SEAL_SHRINK) != 0)
@@ -93,8 +95,8 @@ TEST(SyncStorm, AFullBoardOfOneThreadKeepsNobodyWaiting)
 	ASSERT_EQ(conn.connect(socket), 0);
 	ASSERT_EQ(conn.send(TLD_BROKER_HELLO, 0, getpid(), 0, 0, 0, arena.fd.get()), 0);
 	for (std::uint32_t k = 0; k < 5; k++) {
-		ASSERT_EQ(conn.send(TLD_BROKER_REGISTER, TLD_BROKER_F_ACK, gettid_now(), 1, 0, 64,
-		                    -1, 500 + k),
+		ASSERT_EQ(conn.send(TLD_BROKER_REGISTER, TLD_BROKER_F_ACK, gettid_now(), 1,
+		                    TLD_DATA_START, 64, -1, 500 + k),
 		          0);
 		auto ev = conn.event(1000);
 		ASSERT_TRUE(ev.has_value()) << "registration " << k << " not served within 1 s";
