@@ -42,6 +42,18 @@
 
 #include <tld/data_map.bpf.h>
 
+/*
+ * The loader marks the thread it verified, through a thread pidfd, which names that one task
+ * for good; the program writes only to a task carrying the run's mark. A tid that the verified
+ * thread left behind and another task took meanwhile (pid reuse) finds no mark: -ESRCH.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u32);
+} tldctl_set_marks SEC(".maps");
+
 /* Forces full definitions of the uptr pointees into BTF (see tld_btf_anchor in abi.h). */
 const volatile struct {
 	__u32 abi_version;
@@ -206,7 +218,7 @@ SEC("syscall")
 int tldctl_set(struct tldctl_set_ctx *ctx)
 {
 	struct task_struct *task;
-	__u32 off = 0;
+	__u32 off = 0, *mark;
 	int err;
 
 	task = bpf_task_from_pid(ctx->tid);
@@ -214,7 +226,11 @@ int tldctl_set(struct tldctl_set_ctx *ctx)
 		ctx->err = -ESRCH;
 		return 0;
 	}
-	err = set_task(task, ctx->check_only, &off);
+	mark = bpf_task_storage_get(&tldctl_set_marks, task, 0, 0);
+	if (mark && *mark && *mark == ctx->mark)
+		err = set_task(task, ctx->check_only, &off);
+	else
+		err = -ESRCH; /* not the thread the loader verified */
 	bpf_task_release(task);
 	/* Stores to the context at constant offsets only: clang otherwise bumps the ctx
 	 * pointer between two stores, which the verifier refuses. */

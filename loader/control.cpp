@@ -138,7 +138,7 @@ int Control::set(const Peer &peer, int payload, std::string *why)
 	std::vector<pid_t> tids =
 	        req.tid ? std::vector<pid_t>{req.tid} : ctl::process_threads(req.pid);
 	std::vector<uint8_t> value(req.value, req.value + req.value_size);
-	auto out = setter_->apply(req.pid, tids, key, value, req.tid == 0);
+	auto out = setter_->apply(req.pid, tids, key, value, req.tid == 0, proc.get());
 	if (!out) {
 		*why = out.error().message();
 		return out.error().negative();

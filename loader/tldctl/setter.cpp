@@ -34,25 +34,39 @@ int tgid_of(int pidfd)
 
 } // namespace
 
-Result<SetResult> Setter::run(pid_t pid, pid_t tid, bool check_only)
+Result<SetResult> Setter::run(pid_t pid, pid_t tid, bool check_only, int proc_pidfd)
 {
 	// The program finds the thread by number and cannot read its tgid without CAP_PERFMON.
-	// So: a pidfd names the thread; it belongs to @pid before the run, and is still alive
-	// after it. A live thread's tid is never reused, so the run touched that very thread.
+	// So: a pidfd names the thread, which belongs to @pid now; the authorized process, still
+	// alive after that, still has @pid, so the thread is its. The thread is marked through
+	// its pidfd, and the program writes only to the task with the mark: if the tid is reused
+	// by the time it looks, it finds another task and refuses it.
 	Fd pidfd(sys::pidfd_open(tid, PIDFD_THREAD));
 	if (!pidfd || tgid_of(pidfd.get()) != pid)
 		return SetResult{tid, -ESRCH, 0};
+	if (proc_pidfd >= 0 && tgid_of(proc_pidfd) != pid)
+		return SetResult{tid, -ESRCH, 0};
+	if (++last_mark_ == 0)
+		last_mark_ = 1;
+	const int marks = bpf_map__fd(skel_->maps.tldctl_set_marks);
+	int key = pidfd.get();
+	if (bpf_map_update_elem(marks, &key, &last_mark_, BPF_ANY))
+		return SetResult{tid, -ESRCH, 0}; // the thread is gone
 
 	tldctl_set_ctx ctx = {};
 	ctx.tid = tid;
+	ctx.mark = last_mark_;
 	ctx.check_only = check_only;
 	bpf_test_run_opts opts = {};
 	opts.sz = sizeof(opts);
 	// Syscall programs get ctx_in and write it back in place.
 	opts.ctx_in = &ctx;
 	opts.ctx_size_in = sizeof(ctx);
-	if (bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.tldctl_set), &opts))
-		return error_from_errno("running the set program", errno);
+	int ran = bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.tldctl_set), &opts);
+	int err = errno;
+	bpf_map_delete_elem(marks, &key);
+	if (ran)
+		return error_from_errno("running the set program", err);
 	if (tgid_of(pidfd.get()) != pid)
 		return SetResult{tid, -ESRCH, 0};
 	return SetResult{tid, ctx.err, ctx.off};
@@ -60,7 +74,7 @@ Result<SetResult> Setter::run(pid_t pid, pid_t tid, bool check_only)
 
 Result<Setter::Outcome> Setter::apply(pid_t pid, const std::vector<pid_t> &tids,
                                       const std::string &key, const std::vector<uint8_t> &value,
-                                      bool skip_unregistered)
+                                      bool skip_unregistered, int proc_pidfd)
 {
 	auto *bss = skel_->bss;
 	if (key.empty() || key.size() >= TLD_NAME_LEN)
@@ -78,7 +92,7 @@ Result<Setter::Outcome> Setter::apply(pid_t pid, const std::vector<pid_t> &tids,
 	Outcome out;
 	bool all_ok = true;
 	for (pid_t tid : tids) {
-		auto r = run(pid, tid, true);
+		auto r = run(pid, tid, true, proc_pidfd);
 		if (!r)
 			return r.error();
 		if (skip_unregistered && r->err == -ENXIO)
@@ -90,7 +104,7 @@ Result<Setter::Outcome> Setter::apply(pid_t pid, const std::vector<pid_t> &tids,
 		return out;
 	std::vector<SetResult> written;
 	for (const auto &res : out.results) {
-		auto r = run(pid, res.tid, false);
+		auto r = run(pid, res.tid, false, proc_pidfd);
 		if (!r)
 			return r.error();
 		if (r->err != -ESRCH)

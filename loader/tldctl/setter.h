@@ -36,14 +36,18 @@ public:
 	// exits between the two passes is dropped from the results: it no longer exists. With
 	// @skip_unregistered, so are threads without task local data (-ENXIO), as when @tids is
 	// every thread of the process.
+	// With @proc_pidfd (a pidfd of @pid, the process the caller authorized), a thread is
+	// written only while that process is still alive: then @pid was never reused meanwhile.
 	Result<Outcome> apply(pid_t pid, const std::vector<pid_t> &tids, const std::string &key,
-	                      const std::vector<uint8_t> &value, bool skip_unregistered = false);
+	                      const std::vector<uint8_t> &value, bool skip_unregistered = false,
+	                      int proc_pidfd = -1);
 
 private:
 	using Skel = Skeleton<tldctl_set, tldctl_set__open, tldctl_set__load, tldctl_set__destroy>;
 	explicit Setter(Skel skel) : skel_(std::move(skel)) {}
-	Result<SetResult> run(pid_t pid, pid_t tid, bool check_only);
+	Result<SetResult> run(pid_t pid, pid_t tid, bool check_only, int proc_pidfd);
 	Skel skel_;
+	uint32_t last_mark_ = 0;
 };
 
 } // namespace tld::ctl

@@ -3,7 +3,9 @@
 // CAP_PERFMON as well, which is why tldd writes hints with the former.
 #include <gtest/gtest.h>
 
+#include <bpf/bpf.h>
 #include <linux/capability.h>
+#include <memory>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -13,6 +15,7 @@
 #include "reader.h"
 #include "tldctl/dump.h"
 #include "tldctl/setter.h"
+#include <tldctl/records.h>
 
 namespace tld::test {
 namespace {
@@ -61,6 +64,36 @@ TEST_F(TldctlTest, SetProgramNeedsOnlyCapBpf)
 	});
 	ClassReader reader(map_.fd());
 	EXPECT_EQ(reader.read(pid), (std::map<pid_t, uint32_t>{{tids[0], 42}, {tids[1], 42}}));
+}
+
+// The set program on a thread the loader did not mark, as a task that took a verified thread's
+// tid after it exited would be (issue 10, item 6): refused, nothing written. The old program
+// wrote to whatever task had the number.
+TEST_F(TldctlTest, SetProgramWritesOnlyTheThreadTheLoaderMarked)
+{
+	Workload w(spec(1));
+	ASSERT_TRUE(w.ok()) << w.error();
+	const pid_t tid = w.tids().at(0);
+	std::unique_ptr<tldctl_set, void (*)(tldctl_set *)> skel(tldctl_set__open(),
+	                                                         tldctl_set__destroy);
+	ASSERT_TRUE(skel);
+	ASSERT_EQ(bpf_map__reuse_fd(skel->maps.tld_data_map, map_.fd()), 0);
+	ASSERT_EQ(tldctl_set__load(skel.get()), 0);
+	const char key[] = "class";
+	memcpy(skel->bss->key_name.c, key, sizeof(key));
+	memset(skel->bss->key_mask.c, 0xff, sizeof(key));
+	skel->bss->value_size = 4;
+	skel->bss->value[0] = 77;
+	tldctl_set_ctx ctx = {};
+	ctx.tid = tid; // and no mark on it
+	bpf_test_run_opts opts = {};
+	opts.sz = sizeof(opts);
+	opts.ctx_in = &ctx;
+	opts.ctx_size_in = sizeof(ctx);
+	ASSERT_EQ(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.tldctl_set), &opts), 0);
+	EXPECT_EQ(ctx.err, -ESRCH);
+	ClassReader reader(map_.fd());
+	EXPECT_NE(reader.read(w.pid()).at(tid), 77u) << "written to an unmarked thread";
 }
 
 } // namespace

@@ -50,8 +50,8 @@ struct tldctl_thread_rec {
  * kernel copies it back, with err and off filled in.
  */
 struct tldctl_set_ctx {
-	__s32 tid; /* in: the thread (global pid namespace) */
-	__u32 reserved0;
+	__s32 tid;        /* in: the thread (global pid namespace) */
+	__u32 mark;       /* in: the loader's mark on that thread (tldctl_set_marks), never 0 */
 	__u32 check_only; /* in: 1: validate, write nothing */
 	__s32 err;        /* out: 0 or -errno, see tldctl_set.bpf.c */
 	__u32 off;        /* out: the key's offset in the block, when found */
