@@ -67,7 +67,8 @@ static long floor_cb(__u32 i, struct loop_state *s)
 	v = bpf_task_storage_get(&tld_data_map, bpf_get_current_task_btf(), 0, 0);
 	if (!v || !v->data)
 		return 0;
-	off = v->start + s->key_off;
+	/* The page's start word and a bound: the least any reader of this layout does. */
+	off = v->data->start + s->key_off;
 	if (off > TLD_PAGE_SIZE - 8)
 		return 0;
 	s->sum += *(__u64 *)((char *)v->data + off);

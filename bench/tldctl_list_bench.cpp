@@ -136,7 +136,7 @@ int main(int argc, char **argv)
 	       start_ms);
 
 	// 3. The iterator alone, in process.
-	auto dumper = tld::ctl::Dumper::load(s.map_fd);
+	auto dumper = tld::ctl::Dumper::load(s.map_fd, -1);
 	if (!dumper) {
 		fprintf(stderr, "loading the dump iterator: %s\n",
 		        dumper.error().message().c_str());

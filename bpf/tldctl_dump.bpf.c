@@ -12,8 +12,13 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <tld/abi.h>
+#include <tld/broker_map.bpf.h>
 #include <tld/data_map.bpf.h>
 #include <tldctl/records.h>
+
+/* Set by the loader: tld_broker_map is tldd's pinned one. Otherwise nobody fills it in and
+ * records say that where a thread came from is not known. */
+const volatile bool have_broker_map = false;
 
 /* The block is copied here first: its offset and length are both variable, and the verifier
  * cannot prove their sum stays inside the page when they are passed to bpf_seq_write(). */
@@ -42,6 +47,7 @@ int tldctl_dump(struct bpf_iter__task *ctx)
 	struct tld_meta_u *meta;
 	struct tld_data_u *data;
 	__u32 zero = 0, len = 0, nkeys = 0, pad;
+	__u64 start = 0;
 	char *buf;
 
 	if (!task)
@@ -57,9 +63,14 @@ int tldctl_dump(struct bpf_iter__task *ctx)
 	bpf_probe_read_kernel(rec.pcomm, sizeof(rec.pcomm), task->group_leader->comm);
 	meta = v->meta;
 	data = v->data;
-	rec.start = v->start;
-	if (v->flags & TLD_MAP_F_BROKERED)
-		rec.flags |= TLDCTL_REC_BROKERED;
+	if (!have_broker_map) {
+		rec.flags |= TLDCTL_REC_PATH_UNKNOWN;
+	} else {
+		struct tld_broker_entry *e = bpf_task_storage_get(&tld_broker_map, task, 0, 0);
+
+		if (e && (e->flags & TLD_BROKER_E_BROKERED))
+			rec.flags |= TLDCTL_REC_BROKERED;
+	}
 	rec.data_page = (__u64)data;
 	rec.meta_page = (__u64)meta;
 	if (!meta)
@@ -75,11 +86,19 @@ int tldctl_dump(struct bpf_iter__task *ctx)
 			rec.flags |= TLDCTL_REC_BAD_CNT;
 		}
 	}
-	if (meta && data && rec.start < TLD_PAGE_SIZE) {
-		len = rec.meta_size;
-		if (len > TLD_PAGE_SIZE - rec.start) {
-			len = TLD_PAGE_SIZE - rec.start;
-			rec.flags |= TLDCTL_REC_BAD_SIZE;
+	/* The page's start word, as consumers read it: out of the page is a bad start. */
+	if (data)
+		start = *(volatile __u64 *)&data->start;
+	if (start >= TLD_PAGE_SIZE) {
+		rec.flags |= TLDCTL_REC_BAD_START;
+	} else {
+		rec.start = start;
+		if (meta && data) {
+			len = rec.meta_size;
+			if (len > TLD_PAGE_SIZE - start) {
+				len = TLD_PAGE_SIZE - start;
+				rec.flags |= TLDCTL_REC_BAD_SIZE;
+			}
 		}
 	}
 	rec.nkeys = nkeys;
@@ -88,8 +107,7 @@ int tldctl_dump(struct bpf_iter__task *ctx)
 	buf = bpf_map_lookup_elem(&scratch, &zero);
 	if (!buf)
 		return 0;
-	if (len &&
-	    bpf_probe_read_kernel(buf, len & (TLD_PAGE_SIZE * 2 - 1), (char *)data + rec.start))
+	if (len && bpf_probe_read_kernel(buf, len & (TLD_PAGE_SIZE * 2 - 1), (char *)data + start))
 		return 0; /* cannot happen for a pinned page; emit nothing rather than garbage */
 
 	bpf_seq_write(seq, &rec, sizeof(rec));

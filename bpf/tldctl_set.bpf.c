@@ -177,7 +177,7 @@ static __always_inline int set_task(struct task_struct *task, bool check, __u32 
 	struct tld_map_value *v;
 	struct tld_meta_u *meta;
 	struct tld_data_u *data;
-	__u64 pos;
+	__u64 pos, start;
 	long off;
 
 	v = bpf_task_storage_get(&tld_data_map, task, 0, 0);
@@ -191,7 +191,11 @@ static __always_inline int set_task(struct task_struct *task, bool check, __u32 
 	if (off < 0)
 		return off;
 	*off_out = off;
-	pos = v->start + (__u64)off;
+	/* The page's own start word (user memory, as everything here): bounded below. */
+	start = *(volatile __u64 *)&data->start;
+	if (start >= TLD_PAGE_SIZE)
+		return -ERANGE;
+	pos = start + (__u64)off;
 	if (off + TLD_ROUND_UP((__u64)value_size) > meta->size || value_size == 0 ||
 	    value_size > TLDCTL_MAX_VALUE || pos + value_size > TLD_PAGE_SIZE)
 		return -ERANGE;

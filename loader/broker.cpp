@@ -48,11 +48,13 @@ void Broker::block_signals()
 	signal(SIGPIPE, SIG_IGN);
 }
 
-Broker::Broker(int listen_fd, int map_fd, const Limits &limits, unsigned max_clients)
+Broker::Broker(int listen_fd, int map_fd, int broker_map_fd, const Limits &limits,
+               unsigned max_clients)
     : listen_fd_(listen_fd), limits_(limits), max_clients_(max_clients),
-      control_(map_fd, &limits_, &max_clients_, &sessions_)
+      control_(map_fd, broker_map_fd, &limits_, &max_clients_, &sessions_)
 {
 	ctx_.map_fd = map_fd;
+	ctx_.broker_map_fd = broker_map_fd;
 	ctx_.limits = &limits_;
 	ctx_.closer = &closer_;
 	ctx_.control = &control_;

@@ -23,7 +23,9 @@ public:
 	// The signals the loop takes over; block them in every thread before starting any.
 	static void block_signals();
 
-	Broker(int listen_fd, int map_fd, const Limits &limits, unsigned max_clients);
+	// @map_fd: tld_data_map; @broker_map_fd: tld_broker_map, marked for every registration.
+	Broker(int listen_fd, int map_fd, int broker_map_fd, const Limits &limits,
+	       unsigned max_clients);
 	Result<void> init();
 
 	// Serves until SIGTERM or SIGINT. SIGHUP calls `reload`, which may change the limits.

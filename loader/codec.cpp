@@ -49,8 +49,8 @@ int decode_request(const void *buf, std::size_t len, int msg_flags, int nfds, Re
 			return -EBADF;
 		if (pidfd ? m.tid != 0 : m.tid <= 0)
 			return -EINVAL;
-		// Page 0 is the meta page; blocks are 8-aligned and never cross their page.
-		if (m.page < 1 || m.start % TLD_DATA_ALIGN || m.size == 0 ||
+		// Page 0 is the meta page; a data page holds one block, after its start word.
+		if (m.page < 1 || m.start != TLD_DATA_START || m.size == 0 ||
 		    static_cast<unsigned>(m.start) + m.size > TLD_PAGE_SIZE)
 			return -EINVAL;
 		return 0;
@@ -141,15 +141,14 @@ int check_page(const Request &req, std::uint64_t pages)
 
 int board_block(std::uint32_t block_size, std::uint32_t index, Request *out)
 {
-	if (block_size < TLD_DATA_ALIGN || block_size > TLD_PAGE_SIZE ||
-	    block_size % TLD_DATA_ALIGN)
+	if (block_size < TLD_DATA_ALIGN || block_size > TLD_PAGE_SIZE - TLD_DATA_START ||
+	    block_size % TLD_DATA_ALIGN || index >= UINT32_MAX - 1)
 		return -EINVAL;
-	std::uint32_t per_page = TLD_PAGE_SIZE / block_size;
 	*out = Request{};
 	out->type = TLD_BROKER_REGISTER;
 	out->tid = 0;
-	out->page = 1 + index / per_page;
-	out->start = static_cast<std::uint16_t>((index % per_page) * block_size);
+	out->page = 1 + index;
+	out->start = TLD_DATA_START;
 	out->size = static_cast<std::uint16_t>(block_size);
 	return 0;
 }

@@ -51,8 +51,8 @@ int send_message(int sock, const void *msg, std::size_t len, int pass_fd, int fl
 int check_page(const Request &req, std::uint64_t pages);
 
 // The block of board slot `index` (protocol.h, struct tld_broker_board) as the REGISTER that
-// would name it: page >= 1, start a multiple of 8, start + size within the page. Returns 0, or
-// -EINVAL when `block_size` (the client's word) is not a multiple of 8 between 8 and 4096.
+// would name it: page 1 + index, start TLD_DATA_START, start + size within the page. Returns 0,
+// or -EINVAL when `block_size` (the client's word) is not a multiple of 8 between 8 and 4088.
 int board_block(std::uint32_t block_size, std::uint32_t index, Request *out);
 
 // A short name for logs ("HELLO", "REGISTER", ..., "type 42").

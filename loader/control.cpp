@@ -60,9 +60,10 @@ bool may_read(const Peer &peer, int pidfd)
 
 } // namespace
 
-Control::Control(int map_fd, const Limits *limits, const unsigned *max_clients,
+Control::Control(int map_fd, int broker_map_fd, const Limits *limits, const unsigned *max_clients,
                  const Sessions *sessions)
-    : map_fd_(map_fd), limits_(limits), max_clients_(max_clients), sessions_(sessions)
+    : map_fd_(map_fd), broker_map_fd_(broker_map_fd), limits_(limits), max_clients_(max_clients),
+      sessions_(sessions)
 {}
 
 Control::~Control() = default;
@@ -172,7 +173,7 @@ int Control::dump(const Peer &peer, pid_t pid, Fd *out, std::string *why)
 	// 1. The dump iterator, loaded once. A task iterator is a tracing program: besides
 	// CAP_BPF it needs CAP_PERFMON (tests/tldctl/caps_test.cpp).
 	if (!dumper_) {
-		auto d = ctl::Dumper::load(map_fd_);
+		auto d = ctl::Dumper::load(map_fd_, broker_map_fd_);
 		if (!d) {
 			*why = "cannot load the dump program: " + d.error().message();
 			return -EOPNOTSUPP;

@@ -27,7 +27,7 @@ using Sessions = std::unordered_map<int, std::unique_ptr<Session>>;
 
 class Control {
 public:
-	Control(int map_fd, const Limits *limits, const unsigned *max_clients,
+	Control(int map_fd, int broker_map_fd, const Limits *limits, const unsigned *max_clients,
 	        const Sessions *sessions);
 	~Control();
 	Control(const Control &) = delete;
@@ -49,6 +49,7 @@ public:
 
 private:
 	int map_fd_;
+	int broker_map_fd_;
 	const Limits *limits_;
 	const unsigned *max_clients_;
 	const Sessions *sessions_;

@@ -96,7 +96,6 @@ int probe_uptrs(int map_fd)
 	tld_map_value v{};
 	v.data = static_cast<tld_data_u *>(page);
 	v.meta = static_cast<tld_meta_u *>(page);
-	v.start = 8;
 	int err = self ? bpf_map_update_elem(map_fd, &key, &v, BPF_ANY) : -errno;
 	tld_map_value back{};
 	if (!err)

@@ -147,7 +147,8 @@ int main(int argc, char **argv)
 		return fail("broker socket", listener.error());
 
 	// 3. The event loop; ready only now that the maps are pinned and the socket listens.
-	Broker broker(listener->fd.get(), pins->data_map(), limits_of(opt), opt.max_clients);
+	Broker broker(listener->fd.get(), pins->data_map(), pins->broker_map(), limits_of(opt),
+	              opt.max_clients);
 	if (auto r = broker.init(); !r)
 		return fail("event loop", r.error());
 	tld::notify::send("READY=1\nSTATUS=serving");

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
+#include <utility>
 
 #include <tld/abi.h>
 
@@ -78,7 +79,6 @@ Result<void> check_uptrs(int map_fd)
 	tld_map_value v{};
 	v.data = static_cast<tld_data_u *>(page);
 	v.meta = static_cast<tld_meta_u *>(page);
-	v.start = 8;
 	int key = self.get();
 	int err = self ? bpf_map_update_elem(map_fd, &key, &v, BPF_ANY) : -errno;
 	tld_map_value back{};
@@ -89,21 +89,33 @@ Result<void> check_uptrs(int map_fd)
 	munmap(page, TLD_PAGE_SIZE);
 	if (err)
 		return error_from_errno("test registration in the pinned map", err);
-	if (back.data || back.meta || back.start != 8) {
+	if (back.data || back.meta) {
 		LOG_E("pinned map's data/meta are not uptrs (BTF without the uptr tag)");
 		return Error{EINVAL, "pinned map is not a tld_data_map"};
 	}
 	return {};
 }
 
+// tld_map_value before TLD_ABI_VERSION 2: {data, meta, start, flags}.
+constexpr __u32 kAbi1ValueSize = 24;
+
 // A pinned map is ours if it has the ABI's shape and a BTF value type of the ABI's name:
 // anything else would make BPF consumers read garbage through uptrs that are not there.
-Result<void> check_compatible(int fd)
+Result<void> check_compatible(int fd, const std::string &path)
 {
 	bpf_map_info info{};
 	__u32 len = sizeof(info);
 	if (int err = bpf_obj_get_info_by_fd(fd, &info, &len))
 		return error_from_errno("bpf_obj_get_info_by_fd", err);
+	if (info.type == BPF_MAP_TYPE_TASK_STORAGE && info.key_size == sizeof(int) &&
+	    info.value_size == kAbi1ValueSize) {
+		LOG_E("%s was pinned by an older tldd (ABI 1: %u-byte values, several threads a "
+		      "page), which consumers of upstream's layout misread; stop tldd and run "
+		      "`tldd --remove-pins`, then start it again (programs registered in the old "
+		      "map keep their hints there until they exit)",
+		      path.c_str(), info.value_size);
+		return Error{EINVAL, "pinned tld_data_map of ABI 1: run tldd --remove-pins"};
+	}
 	if (info.type != BPF_MAP_TYPE_TASK_STORAGE || info.key_size != sizeof(int) ||
 	    info.value_size != sizeof(tld_map_value) || !(info.map_flags & BPF_F_NO_PREALLOC)) {
 		LOG_E("pinned map has type %u key %u value %u flags %#x; tld needs task storage, "
@@ -130,16 +142,71 @@ Result<void> check_compatible(int fd)
 	return check_uptrs(fd);
 }
 
-Result<Fd> create_map()
+// tld_broker_map is tldd's own: task storage of struct tld_broker_entry.
+Result<void> check_broker_map(int fd, const std::string &path)
 {
-	std::unique_ptr<tld_maps, void (*)(tld_maps *)> skel(tld_maps__open_and_load(),
-	                                                     tld_maps__destroy);
+	bpf_map_info info{};
+	__u32 len = sizeof(info);
+	if (int err = bpf_obj_get_info_by_fd(fd, &info, &len))
+		return error_from_errno("bpf_obj_get_info_by_fd", err);
+	if (info.type != BPF_MAP_TYPE_TASK_STORAGE || info.key_size != sizeof(int) ||
+	    info.value_size != sizeof(tld_broker_entry)) {
+		LOG_E("%s has type %u key %u value %u; tld needs task storage, key 4, value %zu "
+		      "(`tldd --remove-pins` removes it)",
+		      path.c_str(), info.type, info.key_size, info.value_size,
+		      sizeof(tld_broker_entry));
+		return Error{EINVAL, "pinned map is not a tld_broker_map"};
+	}
+	return {};
+}
+
+Fd dup_fd(const bpf_map *map)
+{
+	return Fd(fcntl(bpf_map__fd(map), F_DUPFD_CLOEXEC, 3));
+}
+
+// Creates whichever of the two maps has no pin (fd < 0) from tld_maps.bpf.c, so both carry the
+// BTF consumers expect; the other is reused as it is.
+Result<std::pair<Fd, Fd>> create_maps(int data_fd, int broker_fd)
+{
+	std::unique_ptr<tld_maps, void (*)(tld_maps *)> skel(tld_maps__open(), tld_maps__destroy);
 	if (!skel)
-		return error_from_errno("create tld_data_map", errno);
-	Fd fd(fcntl(bpf_map__fd(skel->maps.tld_data_map), F_DUPFD_CLOEXEC, 3));
-	if (!fd)
+		return error_from_errno("open tld_maps", errno);
+	if (data_fd >= 0)
+		if (int err = bpf_map__reuse_fd(skel->maps.tld_data_map, data_fd))
+			return error_from_errno("reuse tld_data_map", err);
+	if (broker_fd >= 0)
+		if (int err = bpf_map__reuse_fd(skel->maps.tld_broker_map, broker_fd))
+			return error_from_errno("reuse tld_broker_map", err);
+	if (int err = tld_maps__load(skel.get()))
+		return error_from_errno("create tld_data_map", err);
+	Fd data = dup_fd(skel->maps.tld_data_map), broker = dup_fd(skel->maps.tld_broker_map);
+	if (!data || !broker)
 		return error_from_errno("dup map fd", errno);
+	return std::pair<Fd, Fd>(std::move(data), std::move(broker));
+}
+
+// The pinned map at @path, checked by @check; an empty Fd when nothing is pinned there.
+Result<Fd> adopt(const std::string &path, Result<void> (*check)(int, const std::string &))
+{
+	Fd fd(bpf_obj_get(path.c_str()));
+	if (!fd) {
+		if (errno == ENOENT)
+			return Fd();
+		return error_from_errno("bpf_obj_get(pin)", errno);
+	}
+	if (auto r = check(fd.get(), path); !r)
+		return r.error();
 	return fd;
+}
+
+Result<void> set_mode(const std::string &path, const PinSettings &s, mode_t group_mode)
+{
+	mode_t mode = s.direct_group ? group_mode : 0600;
+	if (chown(path.c_str(), 0, s.direct_group ? s.direct_gid : 0) != 0 ||
+	    chmod(path.c_str(), mode) != 0)
+		return error_from_errno("chmod/chown pin", errno);
+	return {};
 }
 
 } // namespace
@@ -150,35 +217,45 @@ Result<MapPins> MapPins::open(const PinSettings &s)
 		return r.error();
 	MapPins pins;
 	pins.path_ = s.root + "/" TLD_DATA_MAP_NAME;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		int fd = bpf_obj_get(pins.path_.c_str());
-		if (fd >= 0) {
-			pins.data_map_.reset(fd);
-			if (auto r = check_compatible(fd); !r)
-				return r.error();
-			pins.adopted_ = true;
+	const std::string broker_path = s.root + "/" TLD_BROKER_MAP_NAME;
+	for (int attempt = 0; attempt < 2 && !(pins.data_map_ && pins.broker_map_); attempt++) {
+		auto data = adopt(pins.path_, check_compatible);
+		if (!data)
+			return data.error();
+		auto broker = adopt(broker_path, check_broker_map);
+		if (!broker)
+			return broker.error();
+		pins.adopted_ = static_cast<bool>(*data);
+		if (*data && *broker) {
+			pins.data_map_ = std::move(data.value());
+			pins.broker_map_ = std::move(broker.value());
 			break;
 		}
-		if (errno != ENOENT)
-			return error_from_errno("bpf_obj_get(pin)", errno);
-		auto created = create_map();
+		auto created = create_maps(data->get(), broker->get());
 		if (!created)
 			return created.error();
-		// The pin is born 0600 (bpffs applies the umask we set to 077); EEXIST means
-		// another tldd won the race: adopt its map instead.
-		if (bpf_obj_pin(created->get(), pins.path_.c_str()) == 0) {
-			pins.data_map_ = std::move(created.value());
-			break;
-		}
-		if (errno != EEXIST)
+		// A pin is born 0600 (bpffs applies the umask we set to 077); EEXIST means another
+		// tldd won the race: adopt its maps instead.
+		bool lost = false;
+		if (!*data && bpf_obj_pin(created->first.get(), pins.path_.c_str()) != 0)
+			lost = true;
+		if (!lost && !*broker &&
+		    bpf_obj_pin(created->second.get(), broker_path.c_str()) != 0)
+			lost = true;
+		if (lost && errno != EEXIST)
 			return error_from_errno("bpf_obj_pin", errno);
+		if (!lost) {
+			pins.data_map_ = std::move(created->first);
+			pins.broker_map_ = std::move(created->second);
+		}
 	}
-	if (!pins.data_map_)
+	if (!pins.data_map_ || !pins.broker_map_)
 		return Error{EAGAIN, "pin tld_data_map"};
-	mode_t mode = s.direct_group ? 0660 : 0600;
-	if (chown(pins.path_.c_str(), 0, s.direct_group ? s.direct_gid : 0) != 0 ||
-	    chmod(pins.path_.c_str(), mode) != 0)
-		return error_from_errno("chmod/chown pin", errno);
+	if (auto r = set_mode(pins.path_, s, 0660); !r)
+		return r.error();
+	// The group reads it (tldctl list's PATH) but only tldd marks entries.
+	if (auto r = set_mode(broker_path, s, 0640); !r)
+		return r.error();
 	if (s.direct_group &&
 	    (chown(s.root.c_str(), 0, s.direct_gid) != 0 || chmod(s.root.c_str(), 0750) != 0))
 		return error_from_errno("chmod/chown pin root", errno);
@@ -187,9 +264,11 @@ Result<MapPins> MapPins::open(const PinSettings &s)
 
 Result<void> MapPins::remove(const std::string &root)
 {
-	std::string path = root + "/" TLD_DATA_MAP_NAME;
-	if (unlink(path.c_str()) != 0 && errno != ENOENT)
-		return error_from_errno("unlink pin", errno);
+	for (const char *name : {TLD_DATA_MAP_NAME, TLD_BROKER_MAP_NAME}) {
+		std::string path = root + "/" + name;
+		if (unlink(path.c_str()) != 0 && errno != ENOENT)
+			return error_from_errno("unlink pin", errno);
+	}
 	// A bpffs on the root itself is the one ensure_bpffs() mounts (nothing else mounts one
 	// there); once empty it goes, or the directory could not. A bpffs on the parent may be
 	// the system's (/sys/fs/bpf) and stays.

@@ -41,7 +41,7 @@
 #include <linux/types.h>
 
 #define TLD_BROKER_MAGIC    0x424c4454u /* "TLDB" in memory order */
-#define TLD_BROKER_VERSION  1
+#define TLD_BROKER_VERSION  2           /* 2: one block a page, at TLD_DATA_START */
 #define TLD_BROKER_MSG_SIZE 32
 
 enum tld_broker_type {
@@ -76,7 +76,7 @@ struct tld_broker_req {
 	struct tld_broker_hdr hdr;
 	__s32 tid;   /* REGISTER without F_PIDFD, UNREGISTER: the thread id (> 0) */
 	__u32 page;  /* REGISTER: index of the data page in the memfd, >= 1 (page 0 is meta) */
-	__u16 start; /* REGISTER: offset of the block within that page, multiple of 8 */
+	__u16 start; /* REGISTER: TLD_DATA_START, which the page's start word must also hold */
 	__u16 size;  /* REGISTER: block size; start + size must not cross the page */
 	__u32 reserved;
 };
@@ -104,8 +104,8 @@ struct tld_broker_event {
 };
 
 /*
- * QUERY's answer: the memfd that comes with the ACK holds this. Which threads are brokered the
- * map itself says (TLD_MAP_F_BROKERED), so no thread list follows.
+ * QUERY's answer: the memfd that comes with the ACK holds this. Which threads are brokered
+ * tldd's pinned tld_broker_map says, so no thread list follows.
  */
 struct tld_broker_report {
 	__u32 magic;   /* TLD_BROKER_MAGIC */
@@ -125,8 +125,8 @@ struct tld_broker_report {
  * that a new thread registers with plain stores instead of a message. Slot i (a __u64) holds
  * the tid of the thread that owns block i of the arena in its low 32 bits (0: nobody) and a
  * generation in its high 32 bits, raised each time the slot gets a new owner, so tldd tells a
- * new owner from one it already registered even if a tid comes back. Block i is at data page
- * 1 + i / (4096 / block_size), offset (i % (4096 / block_size)) * block_size.
+ * new owner from one it already registered even if a tid comes back. Block i is data page 1 + i,
+ * at offset TLD_DATA_START (one block a page, abi.h).
  *
  * Client, when a thread takes block i: store block_size (once), store slot[i] = (generation + 1,
  * tid) in one store, raise high_water to i + 1, then exchange(armed, 0): if it was 1, send a
@@ -141,7 +141,7 @@ struct tld_broker_report {
 struct tld_broker_board {
 	__u32 magic;      /* TLD_BROKER_BOARD_MAGIC */
 	__u32 armed;      /* 1: tldd has scanned and wants a DOORBELL for the next change */
-	__u32 block_size; /* the arena's block size: a multiple of 8, at most 4096; 0 until known */
+	__u32 block_size; /* the arena's block size: a multiple of 8, at most 4088; 0 until known */
 	__u32 high_water; /* slots at and past this index are all 0 */
 	__u32 delay_ms;   /* tldd: its registration delay; armed staying 0 much longer means
 	                     the tldd that owed a scan is gone, and the client rings anyway */

@@ -300,9 +300,23 @@ int Session::register_block(const Request &req, int pidfd, pid_t tid, const char
 	v.data = reinterpret_cast<tld_data_u *>(base +
 	                                        static_cast<size_t>(req.page) * TLD_PAGE_SIZE);
 	v.meta = reinterpret_cast<tld_meta_u *>(base);
-	v.start = req.start;
-	v.flags = TLD_MAP_F_BROKERED; // tldctl list's PATH, whatever tldd remembers later
+	// The claim checked against the memfd, as the page and size are: the page must say where
+	// its block is, as upstream's consumer reads it. (The client may change it later; readers
+	// bound whatever they find.)
+	if (__atomic_load_n(&v.data->start, __ATOMIC_RELAXED) != req.start) {
+		*why = "the data page's start word is not the block's start";
+		return -EINVAL;
+	}
+	// tldctl list's PATH, across tldd restarts: first, so no brokered entry goes unmarked.
+	tld_broker_entry mark{TLD_BROKER_E_BROKERED};
+	if (ctx_.broker_map_fd >= 0 &&
+	    (err = bpf_map_update_elem(ctx_.broker_map_fd, &pidfd, &mark, BPF_ANY))) {
+		*why = "bpf_map_update_elem(tld_broker_map)";
+		return err;
+	}
 	if ((err = bpf_map_update_elem(ctx_.map_fd, &pidfd, &v, BPF_ANY))) {
+		if (ctx_.broker_map_fd >= 0)
+			bpf_map_delete_elem(ctx_.broker_map_fd, &pidfd);
 		*why = "bpf_map_update_elem";
 		return err;
 	}
@@ -327,6 +341,8 @@ int Session::unregister_thread(const Request &req, Fd passed, pid_t *tid)
 	}
 	int fd = pidfd->get();
 	int err = bpf_map_delete_elem(ctx_.map_fd, &fd);
+	if (ctx_.broker_map_fd >= 0 && (!err || err == -ENOENT))
+		bpf_map_delete_elem(ctx_.broker_map_fd, &fd);
 	threads_.erase(*tid);
 	if (err && err != -ENOENT) {
 		reject(req, err, *tid, "bpf_map_delete_elem");

@@ -31,6 +31,7 @@ class Control;
 // What a session needs from the daemon; owned by the Broker, outlives every session.
 struct SessionContext {
 	int map_fd = -1;
+	int broker_map_fd = -1; // tld_broker_map: which entries tldd made (-1: none kept)
 	const Limits *limits = nullptr;
 	FdCloser *closer = nullptr;
 	Control *control = nullptr; // QUERY, SET and DUMP from tldctl (control.h)

@@ -22,6 +22,14 @@ Result<Fd> open_data_map(const std::string &pin_root)
 	return Fd(fd);
 }
 
+Fd open_broker_map(const std::string &pin_root)
+{
+	std::string path = pin_root + "/" TLD_BROKER_MAP_NAME;
+	// Read-only: the pin root's group may read it, only tldd writes it.
+	LIBBPF_OPTS(bpf_obj_get_opts, opts, .file_flags = BPF_F_RDONLY);
+	return Fd(bpf_obj_get_opts(path.c_str(), &opts));
+}
+
 Result<void> reuse_map(bpf_map *map, int fd)
 {
 	int err = bpf_map__reuse_fd(map, fd);

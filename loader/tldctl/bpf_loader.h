@@ -80,6 +80,10 @@ using Link = std::unique_ptr<bpf_link, LinkDeleter>;
 // Opens <pin_root>/tld_data_map. Errors: ENOENT (not pinned: tldd never ran there), EACCES/EPERM.
 Result<Fd> open_data_map(const std::string &pin_root);
 
+// Opens <pin_root>/tld_broker_map (tldd's record of what it registered) read-only; an empty Fd
+// when it is not there or not readable, and list's PATH column then says "?".
+Fd open_broker_map(const std::string &pin_root);
+
 // Which tasks a task iterator visits: all, one thread (tid), or one process (pid).
 struct TaskFilter {
 	pid_t tid = 0;

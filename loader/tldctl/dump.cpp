@@ -57,6 +57,8 @@ void decode_keys(ThreadData &t, const tld_metadata *md, size_t n)
 		t.problem = "no data page";
 	else if (t.flags & TLDCTL_REC_BAD_CNT)
 		t.problem = "meta page key count " + std::to_string(t.meta_cnt) + " is garbage";
+	else if (t.flags & TLDCTL_REC_BAD_START)
+		t.problem = "data page's start word is past the page";
 	else if (t.flags & TLDCTL_REC_BAD_SIZE)
 		t.problem = "block crosses its page";
 }
@@ -121,11 +123,20 @@ Result<std::vector<ThreadData>> parse_dump(std::string_view bytes)
 	return out;
 }
 
-Result<Dumper> Dumper::load(int map_fd)
+Result<Dumper> Dumper::load(int map_fd, int broker_map_fd)
 {
-	auto skel = Skel::load_with_data_map(map_fd);
+	auto skel = Skel::open();
 	if (!skel)
 		return skel.error();
+	if (auto r = reuse_map(skel->get()->maps.tld_data_map, map_fd); !r)
+		return r.error();
+	if (broker_map_fd >= 0) {
+		if (auto r = reuse_map(skel->get()->maps.tld_broker_map, broker_map_fd); !r)
+			return r.error();
+		skel->get()->rodata->have_broker_map = true;
+	}
+	if (auto r = skel->load(); !r)
+		return r.error();
 	return Dumper(std::move(skel.value()));
 }
 

@@ -60,7 +60,8 @@ Result<std::vector<ThreadData>> parse_dump(std::string_view bytes);
 // The loaded dump iterator, sharing the pinned tld_data_map.
 class Dumper {
 public:
-	static Result<Dumper> load(int map_fd);
+	// @broker_map_fd: tldd's tld_broker_map, or -1 (records then say PATH_UNKNOWN).
+	static Result<Dumper> load(int map_fd, int broker_map_fd);
 	Result<std::vector<ThreadData>> read(TaskFilter filter = {}) const;
 	// The iterator's output as it comes (tldd passes it on to tldctl).
 	Result<std::string> read_raw(TaskFilter filter = {}) const;

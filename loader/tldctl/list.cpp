@@ -15,9 +15,12 @@ namespace tld::ctl {
 
 namespace {
 
-// tldd flags what it registers (TLD_MAP_F_BROKERED), so this holds with tldd down or restarted.
+// tldd marks what it registers in its pinned tld_broker_map, so this holds with tldd down or
+// restarted; "?" when that map could not be opened.
 const char *path_of(const ThreadData &t)
 {
+	if (t.flags & TLDCTL_REC_PATH_UNKNOWN)
+		return "?";
 	return t.flags & TLDCTL_REC_BROKERED ? "brokered" : "direct";
 }
 
@@ -93,9 +96,11 @@ int cmd_list(Context &ctx, const Args &args)
 	        "Lists every thread registered in tld_data_map, as BPF reads it (a task iterator\n"
 	        "over the pinned map), with each key decoded by the type keys.conf declares\n"
 	        "(hex when undeclared). PATH is how the thread was registered: brokered by tldd\n"
-	        "or direct (tldd flags its registrations in the map). Root sees every thread;\n"
-	        "a user the pinned map or BPF refuses reads through tldd and sees only the\n"
-	        "processes they own (real, effective and saved uid theirs).",
+	        "or direct (tldd marks its registrations in its pinned tld_broker_map; ? when "
+	        "that\n"
+	        "cannot be read). Root sees every thread; a user the pinned map or BPF refuses\n"
+	        "reads through tldd and sees only the processes they own (real, effective and\n"
+	        "saved uid theirs).",
 	        opts, pos, args);
 
 	Session session(ctx, "tldctl list", true);

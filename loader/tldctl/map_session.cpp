@@ -77,7 +77,8 @@ Session::Session(const Context &ctx, const char *what, bool via_tldd_if_refused)
 		map_ = open_map(ctx); // throws with the message for this error
 	else
 		map_ = std::move(map.value());
-	auto d = Dumper::load(map_.get());
+	Fd broker = open_broker_map(ctx.pin_root);
+	auto d = Dumper::load(map_.get(), broker.get());
 	if (!d && via_tldd_if_refused && refused(d.error().code)) {
 		refused_ =
 		        "cannot load the dump iterator: " + std::string(strerror(d.error().code));

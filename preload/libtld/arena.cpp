@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-// The arena lives in one memfd mapped MAP_SHARED at a reserved, never-moving address range:
-// page 0 is the meta page, data pages follow and are cut into equal blocks. A memfd (not
+// The arena lives in one memfd mapped MAP_SHARED: page 0 is the meta page, page 1 + i holds
+// block i and nothing else, with its start word at offset 0 (upstream's layout). A memfd (not
 // anonymous memory) so that tldd can map the same pages and register threads for a process
-// that may not touch the map itself. Bookkeeping is kept outside the data pages because BPF
-// may write a block until its registration is gone.
+// that may not touch the map itself.
+//
+// Address space follows the threads: the meta page, then chunks of kChunk data pages mapped
+// when the first block of a chunk is handed out, each wherever the kernel puts it (a block is
+// one page, so no two pages need to be adjacent). Bookkeeping is a small table of chunk
+// addresses and a slot array that grows with the blocks, kept outside the data pages because
+// BPF may write a block until its registration is gone.
 #include "arena.h"
 
 #include <atomic>
@@ -16,14 +21,19 @@
 
 #include "../sys/clock.h"
 #include "../sys/owned_fd.h"
+#include "../sys/syscalls.h"
 #include "keys.h"
 
 namespace tld::arena {
 namespace {
 
 constexpr std::size_t kPage = TLD_PAGE_SIZE;
-constexpr std::size_t kMaxPages = 1u << 14; // 64 MiB of address space: meta + 16383 data pages
-constexpr std::size_t kGrowPages = 4;
+// Blocks a process may have: its memfd then stays within 64 MiB, as before one page a block.
+constexpr std::uint32_t kMaxBlocks = (1u << 14) - 1;
+// Data pages mapped at a time: 64 KiB of address space, so a process with a few threads maps
+// little, and one with thousands needs no more than a VMA per 16 threads.
+constexpr std::uint32_t kChunk = 16;
+constexpr std::uint32_t kMaxChunks = (kMaxBlocks + kChunk - 1) / kChunk;
 constexpr std::uint32_t kNone = UINT32_MAX;
 
 // A spinlock, not a mutex: it is held for a few instructions, never across a syscall that can
@@ -50,36 +60,45 @@ struct Guard {
 
 // Per-block bookkeeping, indexed by block number.
 struct Slot {
-	std::uint32_t next;     // quarantine FIFO link
-	std::uint32_t live;     // 1 while handed out
+	std::uint32_t next; // quarantine FIFO link
+	std::uint32_t live; // 1 while handed out
+	pid_t owner;        // the thread it was released for, 0: unknown or still alive
+	std::uint32_t reserved;
 	std::uint64_t freed_ns; // when it entered quarantine
 };
+
+// A block whose owner thread is gone may be reused this soon. Once the thread is off the pid
+// hash (tgkill says ESRCH) nothing can register it any more, tldd included, and its task
+// storage is only reachable by BPF programs already holding the task, which run under RCU:
+// 10 ms is far more than a grace period. Anything else waits out the whole quarantine.
+constexpr std::uint64_t kGoneGraceNs = 10'000'000;
+// Quarantined blocks looked at per allocation: one live owner (tld_free()) at the head must
+// not make a churning process grow its arena for a whole quarantine.
+constexpr unsigned kQuarantineScan = 4;
 
 enum InitState : int { kUninit = 0, kIniting = 1, kReady = 2 };
 
 std::atomic<int> g_init{kUninit};
 int g_init_err = 0;
-char *g_base = nullptr;
+char *g_meta = nullptr;
 // Checked before every use: the program may have closed it and reused the number.
 sys::HeldFd g_memfd;
-std::atomic<std::size_t> g_pages{0}; // pages of the memfd that are mapped (meta included)
+std::atomic<std::size_t> g_pages{0}; // pages of the memfd (meta included)
 
 SpinLock g_lock;
-Slot *g_slots = nullptr; // lazily mapped once the block size is known
+char *g_chunks[kMaxChunks]; // chunk c holds blocks [c * kChunk, (c + 1) * kChunk)
+std::uint32_t g_nchunks = 0;
+Slot *g_slots = nullptr; // grown with mremap: only used under g_lock
+std::uint32_t g_slot_cap = 0;
 std::uint32_t g_block = 0;
-std::uint32_t g_per_page = 0;
-std::uint32_t g_max_blocks = 0;
 std::uint32_t g_fresh = 0; // next never-used block
 std::uint32_t g_q_head = kNone, g_q_tail = kNone;
 std::atomic<std::size_t> g_live{0};
 std::atomic<std::uint64_t> g_quarantine_ns{1'000'000'000};
 
-int map_pages(int fd, std::size_t first, std::size_t count)
+constexpr off_t chunk_offset(std::uint32_t c)
 {
-	void *at = g_base + first * kPage;
-	void *p = mmap(at, count * kPage, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
-	               static_cast<off_t>(first * kPage));
-	return p == MAP_FAILED ? -errno : 0;
+	return static_cast<off_t>((1 + std::size_t(c) * kChunk) * kPage);
 }
 
 int do_init()
@@ -87,106 +106,132 @@ int do_init()
 	int fd = sys::place_high(memfd_create("tld-arena", MFD_CLOEXEC | MFD_ALLOW_SEALING));
 	if (fd < 0)
 		return -errno;
-	void *base = mmap(nullptr, kMaxPages * kPage, PROT_NONE,
-	                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (base == MAP_FAILED) {
-		int err = -errno;
-		close(fd);
-		return err;
-	}
-	g_base = static_cast<char *>(base);
 	int err = 0;
-	if (ftruncate(fd, kGrowPages * kPage) < 0 || fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) < 0)
+	void *meta = MAP_FAILED;
+	if (ftruncate(fd, kPage) < 0 || fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) < 0)
 		err = -errno;
-	if (!err)
-		err = map_pages(fd, 0, kGrowPages);
+	if (!err &&
+	    (meta = mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED)
+		err = -errno;
 	if (err) {
-		munmap(base, kMaxPages * kPage);
 		close(fd);
-		g_base = nullptr;
 		return err;
 	}
 	if (int held = g_memfd.adopt(fd); held < 0) {
-		munmap(base, kMaxPages * kPage);
-		g_base = nullptr;
+		munmap(meta, kPage);
 		return held;
 	}
-	g_pages.store(kGrowPages, std::memory_order_release);
+	g_meta = static_cast<char *>(meta);
+	g_pages.store(1, std::memory_order_release);
 	return 0;
 }
 
-// Called with g_lock held, once the block size is frozen.
-int ensure_slots()
+// Called with g_lock held: makes sure there is a slot for block `idx`.
+int ensure_slot(std::uint32_t idx)
 {
-	if (g_slots)
+	if (idx < g_slot_cap)
 		return 0;
-	g_block = keys::freeze();
-	g_per_page = static_cast<std::uint32_t>(kPage / g_block);
-	g_max_blocks = static_cast<std::uint32_t>((kMaxPages - 1) * g_per_page);
-	void *p = mmap(nullptr, std::size_t(g_max_blocks) * sizeof(Slot), PROT_READ | PROT_WRITE,
-	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	std::uint32_t cap = g_slot_cap ? 2 * g_slot_cap : kPage / sizeof(Slot);
+	void *p = g_slots ? mremap(g_slots, g_slot_cap * sizeof(Slot), cap * sizeof(Slot),
+	                           MREMAP_MAYMOVE)
+	                  : mmap(nullptr, cap * sizeof(Slot), PROT_READ | PROT_WRITE,
+	                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return -errno;
 	g_slots = static_cast<Slot *>(p);
+	g_slot_cap = cap;
 	return 0;
 }
 
-// Called with g_lock held: makes sure the page holding block `idx` is mapped.
-int ensure_page_for(std::uint32_t idx)
+// Called with g_lock held: makes sure the chunk holding block `idx` is mapped.
+int ensure_chunk_for(std::uint32_t idx)
 {
-	std::size_t page = 1 + idx / g_per_page;
-	std::size_t have = g_pages.load(std::memory_order_relaxed);
-	if (page < have)
+	std::uint32_t c = idx / kChunk;
+	if (c < g_nchunks)
 		return 0;
-	std::size_t want = page + kGrowPages;
-	if (want > kMaxPages)
-		want = kMaxPages;
-	if (page >= want)
-		return -ENOMEM;
 	// Lost to the program (closed, number reused): no growth, never a truncate of its file.
 	int fd = g_memfd.checked();
 	if (fd < 0)
 		return fd;
-	if (ftruncate(fd, static_cast<off_t>(want * kPage)) < 0)
+	std::size_t pages = 1 + std::size_t(c + 1) * kChunk;
+	if (ftruncate(fd, static_cast<off_t>(pages * kPage)) < 0)
 		return -errno;
-	if (int err = map_pages(fd, have, want - have); err < 0)
-		return err;
-	g_pages.store(want, std::memory_order_release);
+	void *p = mmap(nullptr, kChunk * kPage, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+	               chunk_offset(c));
+	if (p == MAP_FAILED)
+		return -errno;
+	g_chunks[c] = static_cast<char *>(p);
+	g_nchunks = c + 1;
+	g_pages.store(pages, std::memory_order_release);
 	return 0;
 }
 
 Block block_at(std::uint32_t idx)
 {
 	Block b;
-	b.page_index = 1 + idx / g_per_page;
-	b.page = g_base + std::size_t(b.page_index) * kPage;
-	b.start = static_cast<std::uint16_t>((idx % g_per_page) * g_block);
+	b.page_index = 1 + idx;
+	b.page = g_chunks[idx / kChunk] + std::size_t(idx % kChunk) * kPage;
+	b.start = TLD_DATA_START;
 	return b;
+}
+
+// Whether quarantined block `idx` may be handed out again at `now`.
+bool reusable(std::uint32_t idx, std::uint64_t now)
+{
+	const Slot &s = g_slots[idx];
+	std::uint64_t quarantine = g_quarantine_ns.load(std::memory_order_relaxed);
+	std::uint64_t waited = now - s.freed_ns;
+	if (waited >= quarantine)
+		return true;
+	if (!s.owner || waited < (quarantine < kGoneGraceNs ? quarantine : kGoneGraceNs))
+		return false;
+	return sys::tgkill(sys::getpid(), s.owner, 0) == -ESRCH;
+}
+
+// Called with g_lock held: takes a reusable block off the quarantine FIFO, if one of the
+// first few is. Blocks stay in release order, so the head is always the oldest.
+bool take_quarantined(std::uint32_t *out)
+{
+	std::uint64_t now = sys::monotonic_ns();
+	std::uint32_t prev = kNone, idx = g_q_head;
+	for (unsigned n = 0; idx != kNone && n < kQuarantineScan; n++) {
+		if (reusable(idx, now)) {
+			std::uint32_t next = g_slots[idx].next;
+			if (prev == kNone)
+				g_q_head = next;
+			else
+				g_slots[prev].next = next;
+			if (g_q_tail == idx)
+				g_q_tail = prev;
+			*out = idx;
+			return true;
+		}
+		prev = idx;
+		idx = g_slots[idx].next;
+	}
+	return false;
 }
 
 // Called with g_lock held: a quarantined block whose time is up, or a fresh one.
 int take_index(std::uint32_t *out)
 {
-	if (g_q_head != kNone && sys::monotonic_ns() - g_slots[g_q_head].freed_ns >=
-	                                 g_quarantine_ns.load(std::memory_order_relaxed)) {
-		*out = g_q_head;
-		g_q_head = g_slots[g_q_head].next;
-		if (g_q_head == kNone)
-			g_q_tail = kNone;
+	if (take_quarantined(out))
 		return 0;
-	}
-	if (g_fresh >= g_max_blocks)
+	if (g_fresh >= kMaxBlocks)
 		return -ENOMEM;
-	if (int err = ensure_page_for(g_fresh); err < 0)
+	if (int err = ensure_slot(g_fresh); err < 0)
+		return err;
+	if (int err = ensure_chunk_for(g_fresh); err < 0)
 		return err;
 	*out = g_fresh++;
 	return 0;
 }
 
-void enqueue(std::uint32_t idx, std::uint64_t freed_ns)
+void enqueue(std::uint32_t idx, std::uint64_t freed_ns, pid_t owner)
 {
 	g_slots[idx].next = kNone;
 	g_slots[idx].freed_ns = freed_ns;
+	g_slots[idx].owner = owner;
 	if (g_q_tail == kNone)
 		g_q_head = idx;
 	else
@@ -194,11 +239,35 @@ void enqueue(std::uint32_t idx, std::uint64_t freed_ns)
 	g_q_tail = idx;
 }
 
+// Child side of fork(): copies `len` bytes at `at` (file offset `off`) into `fd` and maps that
+// over `at`. Returns 0 or -errno; on failure `at` still holds the parent's pages.
+int copy_into(int fd, char *at, std::size_t len, off_t off, std::size_t copy)
+{
+	void *tmp = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
+	if (tmp == MAP_FAILED)
+		return -errno;
+	std::memcpy(tmp, at, copy);
+	munmap(tmp, len);
+	void *p = mmap(at, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, off);
+	return p == MAP_FAILED ? -errno : 0;
+}
+
+// The same without a memfd: an anonymous private copy moved over the range.
+void copy_anonymous(char *at, std::size_t len, std::size_t copy)
+{
+	void *p = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return;
+	std::memcpy(p, at, copy);
+	if (mremap(p, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, at) == MAP_FAILED)
+		munmap(p, len);
+}
+
 } // namespace
 
 std::uint32_t index_of(const Block &b)
 {
-	return (b.page_index - 1) * g_per_page + b.start / g_block;
+	return b.page_index - 1;
 }
 
 int init()
@@ -224,7 +293,7 @@ tld_meta_u *meta()
 {
 	if (g_init.load(std::memory_order_acquire) != kReady)
 		return nullptr;
-	return reinterpret_cast<tld_meta_u *>(g_base);
+	return reinterpret_cast<tld_meta_u *>(g_meta);
 }
 
 int memfd()
@@ -245,19 +314,23 @@ int alloc(Block *out)
 	if (int err = init(); err < 0)
 		return err;
 	Guard guard(g_lock);
-	if (int err = ensure_slots(); err < 0)
-		return err;
+	if (!g_block)
+		g_block = keys::freeze();
 	std::uint32_t idx;
 	if (int err = take_index(&idx); err < 0)
 		return err;
 	g_slots[idx].live = 1;
 	*out = block_at(idx);
+	// Nobody reads the page now (its last registration is gone): the start word first, as
+	// upstream's consumer reads it, then a clean block.
+	auto *page = static_cast<tld_data_u *>(out->page);
+	page->start = TLD_DATA_START;
 	std::memset(out->data(), 0, g_block);
 	g_live.fetch_add(1, std::memory_order_relaxed);
 	return 0;
 }
 
-void release(const Block &block)
+void release(const Block &block, pid_t owner)
 {
 	if (!block || !g_slots)
 		return;
@@ -266,7 +339,7 @@ void release(const Block &block)
 	if (idx >= g_fresh || !g_slots[idx].live)
 		return;
 	g_slots[idx].live = 0;
-	enqueue(idx, sys::monotonic_ns());
+	enqueue(idx, sys::monotonic_ns(), owner);
 	g_live.fetch_sub(1, std::memory_order_relaxed);
 }
 
@@ -286,6 +359,14 @@ std::size_t pages()
 	return g_pages.load(std::memory_order_relaxed);
 }
 
+std::size_t mapped_bytes()
+{
+	Guard guard(g_lock);
+	std::size_t meta = g_meta ? kPage : 0;
+	return meta + std::size_t(g_nchunks) * kChunk * kPage + g_slot_cap * sizeof(Slot) +
+	       sizeof(g_chunks);
+}
+
 void set_quarantine_ns(std::uint64_t ns)
 {
 	g_quarantine_ns.store(ns, std::memory_order_relaxed);
@@ -299,32 +380,34 @@ void after_fork_child(const Block *keep)
 	std::size_t pages = g_pages.load(std::memory_order_relaxed);
 
 	// A private copy at the same addresses: pointers the program holds stay valid, but the
-	// child no longer writes the parent's (registered) pages.
+	// child no longer writes the parent's (registered) pages. Only pages of blocks handed out
+	// are copied; the rest are holes in both memfds.
 	int fd = sys::place_high(memfd_create("tld-arena", MFD_CLOEXEC | MFD_ALLOW_SEALING));
-	void *tmp = MAP_FAILED;
-	if (fd >= 0 && ftruncate(fd, static_cast<off_t>(pages * kPage)) == 0 &&
-	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) == 0)
-		tmp = mmap(nullptr, pages * kPage, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (tmp != MAP_FAILED) {
-		std::memcpy(tmp, g_base, pages * kPage);
-		munmap(tmp, pages * kPage);
+	if (fd >= 0 && (ftruncate(fd, static_cast<off_t>(pages * kPage)) != 0 ||
+	                fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) != 0)) {
+		close(fd);
+		fd = -1;
 	}
-	if (tmp == MAP_FAILED || map_pages(fd, 0, pages) < 0) {
-		// Cannot copy (out of fds or memory): an anonymous private copy moved over the
-		// range instead. Same contents, the child never writes the parent's blocks and
-		// needs no fd of the parent's (which may not be ours any more); it has no memfd of
-		// its own, so it cannot grow or use the broker, only direct registration.
+	if (fd < 0 || copy_into(fd, g_meta, kPage, 0, kPage) < 0) {
 		if (fd >= 0)
 			close(fd);
 		fd = -1;
-		void *copy = mmap(nullptr, pages * kPage, PROT_READ | PROT_WRITE,
-		                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (copy != MAP_FAILED) {
-			std::memcpy(copy, g_base, pages * kPage);
-			if (mremap(copy, pages * kPage, pages * kPage,
-			           MREMAP_MAYMOVE | MREMAP_FIXED, g_base) == MAP_FAILED)
-				munmap(copy, pages * kPage);
-		}
+		copy_anonymous(g_meta, kPage, kPage);
+	}
+	for (std::uint32_t c = 0; c < g_nchunks; c++) {
+		std::uint32_t first = c * kChunk;
+		std::uint32_t used = g_fresh > first ? g_fresh - first : 0;
+		std::size_t copy = std::size_t(used < kChunk ? used : kChunk) * kPage;
+		if (fd >= 0 &&
+		    copy_into(fd, g_chunks[c], kChunk * kPage, chunk_offset(c), copy) == 0)
+			continue;
+		// Cannot copy into a memfd (out of fds or memory): same contents, anonymous. The
+		// child then has no memfd of its own, so it cannot grow or use the broker, only
+		// direct registration; chunks already moved to the new memfd stay the child's.
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+		copy_anonymous(g_chunks[c], kChunk * kPage, copy);
 	}
 	// The parent's memfd is closed only if the number still is it: a program that closed
 	// it and reused the number (a pipe, a file it writes) keeps its fd untouched.
@@ -344,7 +427,7 @@ void after_fork_child(const Block *keep)
 		if (i == kept)
 			live++;
 		else
-			enqueue(i, 0);
+			enqueue(i, 0, 0);
 	}
 	g_live.store(live, std::memory_order_relaxed);
 }

@@ -17,7 +17,6 @@ int register_thread(int map_fd, pid_t tid, const arena::Block &block)
 	tld_map_value value = {};
 	value.data = static_cast<tld_data_u *>(block.page);
 	value.meta = meta;
-	value.start = block.start;
 	int err = sys::with_thread_pidfd(tid, [&](int pidfd) {
 		return sys::bpf_map_update(map_fd, &pidfd, &value, BPF_ANY);
 	});

@@ -34,9 +34,8 @@ struct State {
 	}
 };
 
-// A block lives inside one page; 4096 itself does not fit the 16-bit field, and a block of a
-// whole page leaves nothing for a second thread anyway.
-constexpr std::uint32_t kMaxBlock = TLD_PAGE_SIZE - TLD_DATA_ALIGN;
+// A block is its page after the start word (abi.h).
+constexpr std::uint32_t kMaxBlock = TLD_PAGE_SIZE - TLD_DATA_START;
 
 std::atomic<std::uint64_t> g_state{0};
 std::atomic<std::uint32_t> g_reserve{TLD_DEFAULT_DYN_RESERVE};

@@ -149,7 +149,7 @@ void release_self()
 		s = State{};
 		return;
 	}
-	arena::release(s.block);
+	arena::release(s.block, s.tid);
 	s = State{};
 	if (g_have_key)
 		pthread_setspecific(g_exit_key, nullptr);
@@ -165,7 +165,7 @@ void release_exiting()
 	if (s.via_backend)
 		if (const Backend *b = g_backend.load(std::memory_order_acquire); b && b->exiting)
 			b->exiting(s.tid, s.block);
-	arena::release(s.block);
+	arena::release(s.block, s.tid);
 	s = State{};
 }
 

@@ -31,6 +31,12 @@ inline pid_t getpid()
 	return static_cast<pid_t>(::syscall(SYS_getpid));
 }
 
+// tgkill(2); 0 or -errno. Signal 0 asks whether thread `tid` of process `tgid` exists.
+inline int tgkill(pid_t tgid, pid_t tid, int sig)
+{
+	return ::syscall(SYS_tgkill, tgid, tid, sig) == 0 ? 0 : -errno;
+}
+
 // A pidfd for one thread (PIDFD_THREAD), close-on-exec.
 inline int pidfd_open_thread(pid_t tid)
 {

@@ -61,7 +61,8 @@ int Registration::update(const Page &meta, const Page &data, std::uint16_t start
 	tld_map_value value = {};
 	value.data = reinterpret_cast<tld_data_u *>(data.bytes());
 	value.meta = meta.meta();
-	value.start = start;
+	// Where the block is: the page's own start word (abi.h).
+	reinterpret_cast<tld_data_u *>(data.bytes())->start = start;
 	int fd = pidfd_.get();
 	int err = bpf_map_update_elem(map_fd_, &fd, &value, BPF_ANY);
 	if (err)

@@ -21,8 +21,8 @@
 
 namespace {
 
-// Whether tld_data_map holds an entry for thread `tid` (user lookups return zeroed uptrs, but
-// the entry's presence and `start` are real).
+// Whether tld_data_map holds an entry for thread `tid`: 0 or -errno (user lookups return
+// zeroed uptrs, but the entry's presence is real).
 int lookup_start(int map_fd, pid_t tid)
 {
 	int pidfd = tld::sys::pidfd_open_thread(tid);
@@ -31,7 +31,7 @@ int lookup_start(int map_fd, pid_t tid)
 	tld_map_value v = {};
 	int err = tld::sys::bpf_map_lookup(map_fd, &pidfd, &v);
 	close(pidfd);
-	return err < 0 ? err : v.start;
+	return err < 0 ? err : 0;
 }
 
 struct Ledger {

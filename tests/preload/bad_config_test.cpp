@@ -203,7 +203,9 @@ TEST_F(PreloadFailsOpen, ArenaFailureIsNotBlamedOnAKey)
 		           "memory or address space") != std::string::npos)
 			arena++;
 	}
-	EXPECT_EQ(arena, 1) << "once per uid and cause";
+	// The arena maps a page to start with (issue 13), so it may well fit these limits now;
+	// when it does not, the cause is said once per uid and cause.
+	EXPECT_LE(arena, 1) << "once per uid and cause";
 }
 
 TEST_F(PreloadFailsOpen, QuietSilencesTheWarning)

@@ -43,7 +43,7 @@ TEST_F(TldctlTest, SetProgramNeedsOnlyCapBpf)
 
 	TLD_IN_CHILD([&] {
 		ASSERT_TRUE(keep_only_cap_bpf()) << strerror(errno);
-		auto dumper = ctl::Dumper::load(map_fd);
+		auto dumper = ctl::Dumper::load(map_fd, -1);
 		EXPECT_FALSE(dumper) << "a task iterator loaded without CAP_PERFMON";
 		auto setter = ctl::Setter::load(map_fd);
 		ASSERT_TRUE(setter) << setter.error().message();

@@ -17,7 +17,7 @@
 namespace tld::test {
 namespace {
 
-constexpr std::uint32_t kBlock = 64;       // bytes a block: 64 blocks a data page
+constexpr std::uint32_t kBlock = 64;       // bytes a block, one a data page
 constexpr std::size_t kBoardBytes = 16384; // 2044 slots
 
 // The client's half of the board, written by hand the way protocol.h says.
@@ -74,14 +74,14 @@ struct Board {
 	tld_broker_board *hdr = nullptr;
 };
 
-// Block i of a 64-byte-block arena: where the probe finds it.
+// Block i of the arena: where the probe finds it, one block a page.
 std::uint32_t page_of(std::uint32_t i)
 {
-	return 1 + i / (4096 / kBlock);
+	return 1 + i;
 }
-std::uint16_t start_of(std::uint32_t i)
+std::uint16_t start_of(std::uint32_t)
 {
-	return static_cast<std::uint16_t>((i % (4096 / kBlock)) * kBlock);
+	return TLD_DATA_START;
 }
 
 class BoardTest : public ::testing::Test {
@@ -110,7 +110,7 @@ protected:
 	BpffsMount bpffs;
 	Tldd tldd{bpffs.path()};
 	Probe probe;
-	Arena arena = Arena::create(8);
+	Arena arena = Arena::create(72); // blocks 0..70
 	Board board = Board::create();
 	broker::Client client;
 };
@@ -121,7 +121,7 @@ TEST_F(BoardTest, AnnouncedThreadsAreRegisteredWithTheirBlocks)
 	std::atomic<int> ok{0};
 	for (std::uint32_t i = 0; i < 8; i++) {
 		threads.emplace_back([&, i] {
-			std::uint32_t index = 60 + i; // across the end of data page 1
+			std::uint32_t index = 60 + i; // pages 61..68: tldd grows its mapping
 			announce(index, 0x7000 + i);
 			if (client.sync(10000) != 0)
 				return;

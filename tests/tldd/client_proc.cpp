@@ -21,14 +21,16 @@ struct Cmd {
 	std::uint64_t value;
 };
 
-constexpr std::uint16_t kBlock = 64; // bytes a test thread's block takes
-constexpr std::uint32_t kPerPage = 4096 / kBlock;
+constexpr std::uint16_t kBlock = 64; // bytes a test thread's block takes, one a page
+// Meta and a page for each of 15 threads: 64 KiB, within the smallest --max-memfd-bytes the
+// tests give tldd.
+constexpr std::uint32_t kPages = 16;
 
 int client_main(int fd, const std::string &socket, bool nobody, bool use_pidfd)
 {
 	if (nobody && !become_nobody())
 		return 10;
-	Arena arena = Arena::create(16);
+	Arena arena = Arena::create(kPages);
 	if (!arena.base)
 		return 11;
 	static broker::Client client;
@@ -49,11 +51,13 @@ int client_main(int fd, const std::string &socket, bool nobody, bool use_pidfd)
 		if (cmd.op == 'R') {
 			std::atomic<std::uint32_t> ready{0};
 			std::atomic<int> thread_err{0};
-			for (std::uint32_t i = 0; i < cmd.n && i < 32; i++) {
+			if (cmd.n > 32 || count + cmd.n >= kPages)
+				return 14; // the test asked for more threads than it may
+			for (std::uint32_t i = 0; i < cmd.n; i++) {
 				std::uint32_t k = count++;
 				ClientThread *info = &rep.t[i];
-				info->page = 1 + k / kPerPage;
-				info->start = static_cast<std::uint16_t>((k % kPerPage) * kBlock);
+				info->page = 1 + k;
+				info->start = TLD_DATA_START;
 				threads.emplace_back([&, k, info] {
 					info->tid = gettid_now();
 					*arena.slot(info->page, info->start) = cmd.value + k;
@@ -81,9 +85,7 @@ int client_main(int fd, const std::string &socket, bool nobody, bool use_pidfd)
 				rep.err = client.sync(10000);
 		} else if (cmd.op == 'W') {
 			for (std::uint32_t k = 0; k < count; k++)
-				*arena.slot(1 + k / kPerPage,
-				            static_cast<std::uint16_t>((k % kPerPage) * kBlock)) =
-				        cmd.value + k;
+				*arena.slot(1 + k, TLD_DATA_START) = cmd.value + k;
 		} else if (cmd.op == 'S') {
 			client.poll_events();
 		} else {

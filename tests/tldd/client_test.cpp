@@ -35,7 +35,7 @@ protected:
 	BpffsMount bpffs;
 	Tldd tldd{bpffs.path()};
 	Probe probe;
-	Arena arena = Arena::create(8);
+	Arena arena = Arena::create(17); // a page for each of 16 threads
 	broker::Client client;
 };
 
@@ -43,7 +43,7 @@ TEST_F(ClientTest, FailuresArriveAsEvents)
 {
 	std::thread([&] {
 		// Sending succeeds: tldd answers later, and only because this one is wrong.
-		EXPECT_EQ(client.register_thread(gettid_now(), 99, 0, 64), 0);
+		EXPECT_EQ(client.register_thread(gettid_now(), 99, TLD_DATA_START, 64), 0);
 		EXPECT_EQ(client.sync(10000), 0);
 	}).join();
 	EXPECT_EQ(client.poll_events(), 0) << "sync already read the event";
@@ -61,10 +61,11 @@ TEST_F(ClientTest, ManyThreadsSendAtOnce)
 	std::vector<std::thread> threads;
 	for (int i = 0; i < kThreads; i++)
 		threads.emplace_back([&, i] {
-			std::uint16_t start = static_cast<std::uint16_t>(i * 64);
-			*arena.slot(1, start) = i;
+			std::uint32_t page = 1u + static_cast<std::uint32_t>(i);
+			*arena.slot(page, TLD_DATA_START) = i;
 			for (int k = 0; k < kEach; k++) {
-				int err = client.register_thread(gettid_now(), 1, start, 64);
+				int err = client.register_thread(gettid_now(), page, TLD_DATA_START,
+				                                 64);
 				if (err == -EAGAIN) { // tldd is behind: let it catch up
 					usleep(1000);
 					k--;
@@ -88,9 +89,10 @@ TEST_F(ClientTest, ForkedChildGreetsWithItsOwnMemfd)
 	Child child = Child::spawn([&](int) {
 		client.after_fork();
 		Arena mine = Arena::create(4);
-		*mine.slot(1, 0) = 0xc41d;
+		*mine.slot(1, TLD_DATA_START) = 0xc41d;
 		if (client.hello(mine.fd.get()) != 0 ||
-		    client.register_thread(gettid_now(), 1, 0, 64) != 0 || client.sync(10000) != 0)
+		    client.register_thread(gettid_now(), 1, TLD_DATA_START, 64) != 0 ||
+		    client.sync(10000) != 0)
 			return 1;
 		client.poll_events();
 		return probe.read_self().value == 0xc41d && client.stats().errors == 0 ? 0 : 2;
@@ -126,7 +128,7 @@ TEST(ClientNoDaemon, FailsFastWithoutBlocking)
 	Arena arena = Arena::create(2);
 	EXPECT_EQ(client.hello(arena.fd.get()), -ENOENT);
 	// Within the retry interval no connect is even tried.
-	EXPECT_EQ(client.register_thread(gettid_now(), 1, 0, 64), -ENOTCONN);
+	EXPECT_EQ(client.register_thread(gettid_now(), 1, TLD_DATA_START, 64), -ENOTCONN);
 	EXPECT_EQ(client.poll_events(), -ENOTCONN);
 	EXPECT_GE(client.stats().send_failed, 1u);
 	std::string long_path(200, 'x');

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
+#include <tld/abi.h>
+
 #include "codec.h"
 
 namespace tld::broker {
@@ -38,7 +40,9 @@ TEST(Codec, Framing)
 	r.hdr.magic = 1;
 	EXPECT_EQ(decode(r, 0), -EPROTO);
 	r = make(TLD_BROKER_SYNC);
-	r.hdr.version = 2;
+	r.hdr.version = TLD_BROKER_VERSION + 1;
+	EXPECT_EQ(decode(r, 0), -EPROTONOSUPPORT);
+	r.hdr.version = 1; // several blocks a page: its starts mean other pages now
 	EXPECT_EQ(decode(r, 0), -EPROTONOSUPPORT);
 	EXPECT_EQ(decode(make(77), 0), -EBADMSG);
 	EXPECT_EQ(decode(make(TLD_BROKER_SYNC, 0x80), 0), -EBADMSG);
@@ -67,22 +71,20 @@ TEST(Codec, BoardAndDoorbell)
 TEST(Codec, BoardBlock)
 {
 	Request w;
-	// 64-byte blocks: 64 a page, page 1 first.
+	// One block a page, after the page's start word: block i is page 1 + i.
 	ASSERT_EQ(board_block(64, 0, &w), 0);
 	EXPECT_EQ(w.page, 1u);
-	EXPECT_EQ(w.start, 0u);
+	EXPECT_EQ(w.start, unsigned{TLD_DATA_START});
 	EXPECT_EQ(w.size, 64u);
 	ASSERT_EQ(board_block(64, 65, &w), 0);
-	EXPECT_EQ(w.page, 2u);
-	EXPECT_EQ(w.start, 64u);
-	// 24-byte blocks: 170 a page, the last 16 bytes of each page unused.
-	ASSERT_EQ(board_block(24, 169, &w), 0);
-	EXPECT_EQ(w.page, 1u);
-	EXPECT_EQ(w.start + w.size, 4080u);
-	ASSERT_EQ(board_block(4096, 3, &w), 0);
+	EXPECT_EQ(w.page, 66u);
+	EXPECT_EQ(w.start, unsigned{TLD_DATA_START});
+	ASSERT_EQ(board_block(4088, 3, &w), 0);
 	EXPECT_EQ(w.page, 4u);
-	for (std::uint32_t bad : {0u, 4u, 12u, 4104u, 0xffffffffu})
+	EXPECT_EQ(w.start + w.size, 4096u);
+	for (std::uint32_t bad : {0u, 4u, 12u, 4096u, 4104u, 0xffffffffu})
 		EXPECT_EQ(board_block(bad, 0, &w), -EINVAL) << bad;
+	EXPECT_EQ(board_block(64, 0xffffffffu, &w), -EINVAL) << "page number wraps";
 }
 
 TEST(Codec, Register)
@@ -103,14 +105,16 @@ TEST(Codec, Register)
 	auto bad = r;
 	bad.page = 0;
 	EXPECT_EQ(decode(bad, 0), -EINVAL);
+	// One block a page, at TLD_DATA_START (abi.h): any other start is refused.
+	for (std::uint16_t start : {0, 12, 16, 64, 4032}) {
+		bad = r;
+		bad.start = start;
+		EXPECT_EQ(decode(bad, 0), -EINVAL) << start;
+	}
 	bad = r;
-	bad.start = 12;
+	bad.size = 4096 - TLD_DATA_START + 8;
 	EXPECT_EQ(decode(bad, 0), -EINVAL);
-	bad = r;
-	bad.start = 4032;
-	bad.size = 72;
-	EXPECT_EQ(decode(bad, 0), -EINVAL);
-	bad.size = 64;
+	bad.size = 4096 - TLD_DATA_START;
 	EXPECT_EQ(decode(bad, 0), 0) << "ends exactly at the page end";
 	bad = r;
 	bad.size = 0;

@@ -2,6 +2,7 @@
 // tldd as a service: readiness only once pins and socket exist, reload, stop that keeps the
 // pins, adoption on restart, uninstall, and refusing to start on what is not ours.
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <gtest/gtest.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -9,8 +10,15 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include <memory>
+
 #include "bpffs.h"
 #include "harness.h"
+// The skeleton names the ABI 1 page struct (abi1_map.bpf.c).
+struct abi1_page {
+	char bytes[4096];
+};
+#include "tldd_abi1_map.skel.h"
 
 namespace tld::test {
 namespace {
@@ -120,6 +128,38 @@ TEST_F(DaemonTest, RefusesIncompatiblePin)
 	EXPECT_NE(tldd.log().find("not a tld_data_map"), std::string::npos) << tldd.log();
 }
 
+// A pin the ABI 1 tldd made (24-byte values, several threads a page) is refused with the
+// command that fixes it; after that command, tldd pins upstream's 16-byte map.
+TEST_F(DaemonTest, RefusesAnAbi1PinAndNamesTheFix)
+{
+	ASSERT_EQ(mkdir(tldd.pin_root.c_str(), 0700), 0);
+	{
+		std::unique_ptr<tldd_abi1_map, void (*)(tldd_abi1_map *)> old(
+		        tldd_abi1_map__open_and_load(), tldd_abi1_map__destroy);
+		ASSERT_TRUE(old) << "loading the ABI 1 map: " << strerror(errno);
+		ASSERT_EQ(bpf_map__pin(old->maps.tld_data_map,
+		                       (tldd.pin_root + "/tld_data_map").c_str()),
+		          0);
+	}
+	ASSERT_TRUE(tldd.start());
+	int status = tldd.wait_exit(20000);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+	EXPECT_NE(tldd.log().find("older tldd (ABI 1"), std::string::npos) << tldd.log();
+	EXPECT_NE(tldd.log().find("`tldd --remove-pins`"), std::string::npos) << tldd.log();
+
+	Tldd remover{bpffs.path(), tldd};
+	ASSERT_TRUE(remover.start({"--remove-pins"}));
+	status = remover.wait_exit(20000);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << remover.log();
+	ASSERT_TRUE(tldd.start_ready()) << tldd.log();
+	Fd map(bpf_obj_get((tldd.pin_root + "/tld_data_map").c_str()));
+	ASSERT_TRUE(map);
+	bpf_map_info info{};
+	__u32 len = sizeof(info);
+	ASSERT_EQ(bpf_obj_get_info_by_fd(map.get(), &info, &len), 0);
+	EXPECT_EQ(info.value_size, 16u);
+}
+
 TEST_F(DaemonTest, RemovePins)
 {
 	ASSERT_TRUE(tldd.start_ready());
@@ -130,6 +170,7 @@ TEST_F(DaemonTest, RemovePins)
 	int status = remover.wait_exit(20000);
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << remover.log();
 	EXPECT_FALSE(exists(tldd.pin_root + "/tld_data_map"));
+	EXPECT_FALSE(exists(tldd.pin_root + "/tld_broker_map"));
 	EXPECT_FALSE(exists(tldd.pin_root));
 }
 

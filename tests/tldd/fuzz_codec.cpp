@@ -36,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
 	require(nfds == (req.wants_fd() ? 1 : 0));
 	switch (req.type) {
 	case TLD_BROKER_REGISTER:
-		require(req.page >= 1 && req.size > 0 && req.start % TLD_DATA_ALIGN == 0);
+		require(req.page >= 1 && req.size > 0 && req.start == TLD_DATA_START);
 		require(static_cast<unsigned>(req.start) + req.size <= TLD_PAGE_SIZE);
 		[[fallthrough]];
 	case TLD_BROKER_UNREGISTER:
@@ -77,9 +77,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
 	index &= (1u << 20) - 1; // tldd maps at most 1 MiB of board
 	Request where;
 	if (tld::broker::board_block(block_size, index, &where) == 0) {
-		require(block_size >= TLD_DATA_ALIGN && block_size <= TLD_PAGE_SIZE);
-		require(where.page >= 1 && where.size == block_size);
-		require(where.start % TLD_DATA_ALIGN == 0);
+		require(block_size >= TLD_DATA_ALIGN &&
+		        block_size <= TLD_PAGE_SIZE - TLD_DATA_START);
+		require(where.page == index + 1 && where.size == block_size);
+		require(where.start == TLD_DATA_START);
 		require(static_cast<unsigned>(where.start) + where.size <= TLD_PAGE_SIZE);
 	}
 	// The page check agrees with plain arithmetic for any memfd size.

@@ -246,8 +246,12 @@ Arena Arena::create(std::size_t pages, bool seal)
 		fcntl(a.fd.get(), F_ADD_SEALS, F_SEAL_SHRINK);
 	void *m = mmap(nullptr, pages * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, a.fd.get(), 0);
 	a.base = m == MAP_FAILED ? nullptr : static_cast<char *>(m);
-	if (a.base)
-		a.base[0] = 1; // meta->cnt = 1: the probe reports it
+	if (!a.base)
+		return a;
+	a.base[0] = 1; // meta->cnt = 1: the probe reports it
+	// Every data page says where its block is, as libtld's do (abi.h); tldd checks it.
+	for (std::size_t p = 1; p < pages; p++)
+		*a.slot(static_cast<std::uint32_t>(p), 0) = TLD_DATA_START;
 	return a;
 }
 

@@ -12,6 +12,8 @@
 #include <sys/types.h>
 #include <vector>
 
+#include <tld/abi.h>
+
 #include "bpffs.h"
 #include "protocol.h"
 #include "sys/fd.h"
@@ -61,7 +63,8 @@ private:
 	Fd notify_;
 };
 
-// A client arena: page 0 meta, data pages after it, in a memfd sealed against shrinking.
+// A client arena: page 0 meta, data pages after it, in a memfd sealed against shrinking. Each
+// data page's start word holds TLD_DATA_START; its block (slot(page, TLD_DATA_START)) follows.
 struct Arena {
 	static Arena create(std::size_t pages, bool seal = true);
 	Arena() = default;

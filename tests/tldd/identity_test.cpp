@@ -85,11 +85,11 @@ int misbehave(int fd, const std::string &socket, pid_t test_pid)
 	if (error_of(a) != 0)
 		return 22;
 	auto reg_pidfd = [&](Case c, int pidfd) {
-		a.send(TLD_BROKER_REGISTER, TLD_BROKER_F_PIDFD, 0, 1, 0, 64, pidfd);
+		a.send(TLD_BROKER_REGISTER, TLD_BROKER_F_PIDFD, 0, 1, TLD_DATA_START, 64, pidfd);
 		out.error[c] = error_of(a);
 	};
-	auto reg_tid = [&](Case c, pid_t tid, std::uint32_t page = 1, std::uint16_t start = 0,
-	                   std::uint16_t size = 64) {
+	auto reg_tid = [&](Case c, pid_t tid, std::uint32_t page = 1,
+	                   std::uint16_t start = TLD_DATA_START, std::uint16_t size = 64) {
 		a.send(TLD_BROKER_REGISTER, 0, tid, page, start, size);
 		out.error[c] = error_of(a);
 	};
@@ -110,7 +110,7 @@ int misbehave(int fd, const std::string &socket, pid_t test_pid)
 	}).join();
 	usleep(50000); // let the exited thread be reaped
 	reg_pidfd(StalePidfd, stale.get());
-	a.send(TLD_BROKER_REGISTER, TLD_BROKER_F_PIDFD, 0, 1, 0, 64); // no fd attached
+	a.send(TLD_BROKER_REGISTER, TLD_BROKER_F_PIDFD, 0, 1, TLD_DATA_START, 64); // no fd
 	out.error[MissingPidfd] = error_of(a);
 	reg_tid(StaleTid, stale_tid);
 	pid_t me = gettid_now();
@@ -126,7 +126,7 @@ int misbehave(int fd, const std::string &socket, pid_t test_pid)
 	b.connect(socket);
 	b.send(TLD_BROKER_HELLO, 0, getpid(), 0, 0, 0, unsealed.fd.get());
 	out.error[UnsealedMemfd] = error_of(b);
-	b.send(TLD_BROKER_REGISTER, 0, me, 1, 0, 64);
+	b.send(TLD_BROKER_REGISTER, 0, me, 1, TLD_DATA_START, 64);
 	out.error[RegisterAfterFailedHello] = error_of(b);
 
 	RawConn c;
@@ -167,12 +167,12 @@ int misbehave(int fd, const std::string &socket, pid_t test_pid)
 
 	RawConn d;
 	d.connect(socket);
-	d.send(TLD_BROKER_REGISTER, 0, me, 1, 0, 64);
+	d.send(TLD_BROKER_REGISTER, 0, me, 1, TLD_DATA_START, 64);
 	out.error[RegisterBeforeHello] = error_of(d);
 
 	// --max-threads-per-client 4: the fifth live thread is refused.
 	RawConn e;
-	Arena small = Arena::create(4);
+	Arena small = Arena::create(6);
 	e.connect(socket);
 	e.send(TLD_BROKER_HELLO, 0, getpid(), 0, 0, 0, small.fd.get());
 	std::mutex mu;
@@ -191,15 +191,15 @@ int misbehave(int fd, const std::string &socket, pid_t test_pid)
 	while (started.load() < 5)
 		usleep(1000);
 	for (int i = 0; i < 4; i++)
-		e.send(TLD_BROKER_REGISTER, 0, tids[i], 1, static_cast<std::uint16_t>(i * 64), 64);
+		e.send(TLD_BROKER_REGISTER, 0, tids[i], 1 + i, TLD_DATA_START, 64);
 	if (error_of(e) != 0)
 		return 23;
-	e.send(TLD_BROKER_REGISTER, 0, tids[4], 1, 256, 64);
+	e.send(TLD_BROKER_REGISTER, 0, tids[4], 5, TLD_DATA_START, 64);
 	out.error[TooManyThreads] = error_of(e);
 
 	// After all that, the same connection still registers its own thread.
-	*arena.slot(1, 0) = 0x4242;
-	a.send(TLD_BROKER_REGISTER, 0, me, 1, 0, 64);
+	*arena.slot(1, TLD_DATA_START) = 0x4242;
+	a.send(TLD_BROKER_REGISTER, 0, me, 1, TLD_DATA_START, 64);
 	if (error_of(a) != 0)
 		return 24;
 	out.live_tid = me;
@@ -293,7 +293,7 @@ TEST(Identity, FloodingSilentClientCostsOnlyItself)
 	constexpr int kFlood = 20000;
 	std::thread flooder([&] {
 		for (int i = 0; i < kFlood; i++) // page 7 of a 2-page memfd: -ERANGE each
-			flood.send(TLD_BROKER_REGISTER, 0, gettid_now(), 7, 0, 64);
+			flood.send(TLD_BROKER_REGISTER, 0, gettid_now(), 7, TLD_DATA_START, 64);
 	});
 	ClientReply rep;
 	ASSERT_TRUE(other.start_threads(4, 0x300, &rep));
@@ -310,7 +310,7 @@ TEST(Identity, FloodingSilentClientCostsOnlyItself)
 	std::uint32_t delivered = 0, dropped = 0, sentinels = 0;
 	std::optional<tld_broker_event> last;
 	while (!last && sentinels < 30) {
-		flood.send(TLD_BROKER_REGISTER, 0, gettid_now(), 7, 0, 64, -1, kLast);
+		flood.send(TLD_BROKER_REGISTER, 0, gettid_now(), 7, TLD_DATA_START, 64, -1, kLast);
 		sentinels++;
 		while (auto e = flood.event(1000)) {
 			dropped += e->dropped;
@@ -353,16 +353,16 @@ TEST(Identity, OtherPidNamespaceMustSendPidfds)
 		pid_t inner = fork();
 		if (inner == 0) { // pid 1 of the new namespace
 			Arena arena = Arena::create(4);
-			*arena.slot(1, 0) = 0x99;
+			*arena.slot(1, TLD_DATA_START) = 0x99;
 			RawConn r;
 			std::int32_t res[2] = {1, 1};
 			if (r.connect(socket) == 0) {
 				r.send(TLD_BROKER_HELLO, 0, getpid(), 0, 0, 0, arena.fd.get());
-				r.send(TLD_BROKER_REGISTER, 0, gettid_now(), 1, 0, 64);
+				r.send(TLD_BROKER_REGISTER, 0, gettid_now(), 1, TLD_DATA_START, 64);
 				res[0] = error_of(r);
 				Fd pfd(sys::pidfd_open(gettid_now(), PIDFD_THREAD));
-				r.send(TLD_BROKER_REGISTER, TLD_BROKER_F_PIDFD, 0, 1, 0, 64,
-				       pfd.get());
+				r.send(TLD_BROKER_REGISTER, TLD_BROKER_F_PIDFD, 0, 1,
+				       TLD_DATA_START, 64, pfd.get());
 				res[1] = error_of(r);
 			}
 			send_obj(fd, res, sizeof(res));

@@ -35,7 +35,7 @@ double seconds_now()
 
 int load_client(int fd, const std::string &socket, const Probe &probe, int id, double until)
 {
-	Arena arena = Arena::create(4);
+	Arena arena = Arena::create(1 + kThreads); // a page a thread
 	static broker::Client client;
 	client.set_path(socket.c_str());
 	if (client.hello(arena.fd.get()) != 0)
@@ -46,13 +46,14 @@ int load_client(int fd, const std::string &socket, const Probe &probe, int id, d
 		std::vector<std::thread> threads;
 		for (int slot = 0; slot < kThreads; slot++)
 			threads.emplace_back([&, slot] {
-				std::uint16_t start = static_cast<std::uint16_t>(slot * 64);
+				std::uint32_t page = 1u + static_cast<std::uint32_t>(slot);
 				std::uint64_t value =
 				        (std::uint64_t(id) << 40) | (rounds << 8) | slot;
-				*arena.slot(1, start) = value;
+				*arena.slot(page, TLD_DATA_START) = value;
 				pid_t tid = gettid_now();
 				int err;
-				while ((err = client.register_thread(tid, 1, start, 64)) == -EAGAIN)
+				while ((err = client.register_thread(tid, page, TLD_DATA_START,
+				                                     64)) == -EAGAIN)
 					usleep(200);
 				if (err || client.sync(20000) != 0) {
 					lost++;

@@ -18,7 +18,7 @@ struct tld_probe_args {
 	__s32 tid;      /* read_tid: the thread to look at */
 	__s32 found;    /* 1 registered, 0 not, < 0 inconsistent entry */
 	__u64 value;    /* first u64 of the block */
-	__u32 start;    /* the entry's start */
+	__u32 start;    /* the data page's start word (low 32 bits) */
 	__u32 meta_cnt; /* the meta page's key count, proves meta points at page 0 */
 };
 
@@ -27,16 +27,20 @@ static __always_inline void read_entry(struct task_struct *task, struct tld_prob
 	struct tld_map_value *v = bpf_task_storage_get(&tld_data_map, task, 0, 0);
 	struct tld_data_u *data;
 	struct tld_meta_u *meta;
-	__u32 off;
+	__u64 off;
 
 	args->found = 0;
 	if (!v)
 		return;
 	data = v->data;
 	meta = v->meta;
-	off = v->start;
+	if (!data || !meta) {
+		args->found = -1;
+		return;
+	}
+	off = data->start;
 	args->start = off;
-	if (!data || !meta || off > TLD_PAGE_SIZE - 8) {
+	if (off > TLD_PAGE_SIZE - 8) {
 		args->found = -1;
 		return;
 	}

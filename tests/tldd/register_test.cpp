@@ -70,7 +70,7 @@ TEST_F(RegisterTest, NobodyRegistersEightThreadsAndBpfSeesLaterStores)
 // consumer's view (the current task) agrees with the by-tid view.
 TEST_F(RegisterTest, EachThreadSeesItsOwnBlock)
 {
-	Arena arena = Arena::create(4);
+	Arena arena = Arena::create(9);
 	ASSERT_TRUE(arena.base);
 	broker::Client client;
 	ASSERT_EQ(client.set_path(tldd.socket_path.c_str()), 0);
@@ -79,13 +79,13 @@ TEST_F(RegisterTest, EachThreadSeesItsOwnBlock)
 	std::atomic<int> ok{0};
 	for (std::uint16_t i = 0; i < 8; i++) {
 		threads.emplace_back([&, i] {
-			std::uint16_t start = static_cast<std::uint16_t>(8 + i * 64);
-			*arena.slot(1, start) = 0x5000 + i;
-			if (client.register_thread(gettid_now(), 1, start, 64) != 0 ||
+			std::uint32_t page = 1u + i;
+			*arena.slot(page, TLD_DATA_START) = 0x5000 + i;
+			if (client.register_thread(gettid_now(), page, TLD_DATA_START, 64) != 0 ||
 			    client.sync(10000) != 0)
 				return;
 			ProbeResult r = probe.read_self();
-			*arena.slot(1, start) = 0x6000 + i;
+			*arena.slot(page, TLD_DATA_START) = 0x6000 + i;
 			ProbeResult later = probe.read_self();
 			if (r.found == 1 && r.value == 0x5000u + i && later.value == 0x6000u + i)
 				ok++;
@@ -111,7 +111,7 @@ TEST_F(RegisterTest, ClientGrowsItsMemfdAfterHello)
 	ASSERT_EQ(client.sync(10000), 0);
 	// Page 5 does not exist yet; then the client grows the memfd and tldd maps the rest.
 	std::thread([&] {
-		EXPECT_EQ(client.register_thread(gettid_now(), 5, 0, 64), 0);
+		EXPECT_EQ(client.register_thread(gettid_now(), 5, TLD_DATA_START, 64), 0);
 		EXPECT_EQ(client.sync(10000), 0);
 		client.poll_events();
 		EXPECT_EQ(client.stats().last_error, -ERANGE);
@@ -120,8 +120,9 @@ TEST_F(RegisterTest, ClientGrowsItsMemfdAfterHello)
 	void *m = mmap(nullptr, 8 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, arena.fd.get(), 0);
 	ASSERT_NE(m, MAP_FAILED);
 	std::thread([&] {
-		static_cast<volatile std::uint64_t *>(m)[5 * 512] = 0x77;
-		EXPECT_EQ(client.register_thread(gettid_now(), 5, 0, 64), 0);
+		static_cast<volatile std::uint64_t *>(m)[5 * 512] = TLD_DATA_START;
+		static_cast<volatile std::uint64_t *>(m)[5 * 512 + 1] = 0x77;
+		EXPECT_EQ(client.register_thread(gettid_now(), 5, TLD_DATA_START, 64), 0);
 		EXPECT_EQ(client.sync(10000), 0);
 		ProbeResult r = probe.read_self();
 		EXPECT_EQ(r.found, 1);
@@ -131,12 +132,14 @@ TEST_F(RegisterTest, ClientGrowsItsMemfdAfterHello)
 	EXPECT_EQ(client.stats().errors, 1u);
 }
 
-// tldd flags what it registers (TLD_MAP_F_BROKERED: what tldctl list shows as PATH), in the
-// value itself, which a user-space lookup returns with plain fields as written.
-TEST_F(RegisterTest, TlddFlagsWhatItRegisters)
+// tldd marks what it registers in its own pinned tld_broker_map (what tldctl list shows as
+// PATH), and unmarks it with the registration; tld_data_map's value is upstream's 16 bytes.
+TEST_F(RegisterTest, TlddMarksWhatItRegistersInItsBrokerMap)
 {
 	Fd map(bpf_obj_get((tldd.pin_root + "/" TLD_DATA_MAP_NAME).c_str()));
 	ASSERT_TRUE(map) << strerror(errno);
+	Fd marks(bpf_obj_get((tldd.pin_root + "/" TLD_BROKER_MAP_NAME).c_str()));
+	ASSERT_TRUE(marks) << strerror(errno);
 	Arena arena = Arena::create(2);
 	broker::Client client;
 	ASSERT_EQ(client.set_path(tldd.socket_path.c_str()), 0);
@@ -145,16 +148,42 @@ TEST_F(RegisterTest, TlddFlagsWhatItRegisters)
 		Fd self(sys::pidfd_open(gettid_now(), PIDFD_THREAD));
 		ASSERT_TRUE(self);
 		int key = self.get();
-		ASSERT_EQ(client.register_thread(gettid_now(), 1, 136, 64), 0);
+		ASSERT_EQ(client.register_thread(gettid_now(), 1, TLD_DATA_START, 64), 0);
 		ASSERT_EQ(client.sync(10000), 0);
 		tld_map_value v{};
 		ASSERT_EQ(bpf_map_lookup_elem(map.get(), &key, &v), 0);
-		EXPECT_EQ(v.start, 136);
-		EXPECT_EQ(v.flags, TLD_MAP_F_BROKERED);
 		EXPECT_EQ(v.data, nullptr) << "uptrs read back as 0";
+		tld_broker_entry e{};
+		ASSERT_EQ(bpf_map_lookup_elem(marks.get(), &key, &e), 0);
+		EXPECT_EQ(e.flags, TLD_BROKER_E_BROKERED);
+		ASSERT_EQ(client.unregister_thread(gettid_now(), 10000), 0);
+		EXPECT_NE(bpf_map_lookup_elem(marks.get(), &key, &e), 0) << "mark outlived it";
 	}).join();
 	client.poll_events();
 	EXPECT_EQ(client.stats().errors, 0u) << client.stats().last_error;
+}
+
+// A REGISTER claims where the block is; tldd checks the claim against the page, as it checks
+// the page against the memfd: another start, or a page whose start word says otherwise, is
+// refused.
+TEST_F(RegisterTest, StartMustBeThePagesOwnStartWord)
+{
+	Arena arena = Arena::create(3);
+	broker::Client client;
+	ASSERT_EQ(client.set_path(tldd.socket_path.c_str()), 0);
+	ASSERT_EQ(client.hello(arena.fd.get()), 0);
+	*arena.slot(2, 0) = 64; // page 2 says its block is at 64
+	std::thread([&] {
+		EXPECT_EQ(client.register_thread(gettid_now(), 1, 64, 64), 0);
+		EXPECT_EQ(client.sync(10000), 0);
+		client.poll_events();
+		EXPECT_EQ(client.stats().last_error, -EINVAL) << "a start other than 8";
+		EXPECT_EQ(client.register_thread(gettid_now(), 2, TLD_DATA_START, 64), 0);
+		EXPECT_EQ(client.sync(10000), 0);
+		client.poll_events();
+		EXPECT_EQ(client.stats().errors, 2u) << "a page whose start word disagrees";
+		EXPECT_EQ(probe.read_self().found, 0);
+	}).join();
 }
 
 } // namespace

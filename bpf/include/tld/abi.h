@@ -7,8 +7,10 @@
  *   tld_data_map: task storage, key = a pidfd (user space) / the task (BPF),
  *                 value = struct tld_map_value, both pointers are __uptr (pinned user pages).
  *   meta  -> one page per process: key names and sizes, shared by all its threads.
- *   data  -> a page base; this thread's block starts at `start` inside that page and a key
- *            lives at `start + off`, off = sum of the 8-rounded sizes of the keys before it.
+ *   data  -> one page per thread: the u64 at offset 0 (`start`) is where the thread's block
+ *            begins in that page, TLD_DATA_START, and a key lives at `start + off`, off = sum
+ *            of the 8-rounded sizes of the keys before it. One block a page, as upstream:
+ *            its consumer header reads `start` from the page, never from the map value.
  *
  * Included by BPF C (after vmlinux.h, which provides __u16/__u64) and by C/C++ user space.
  */
@@ -20,12 +22,14 @@
 #endif
 
 /* Bumped on any incompatible change of the structs below or of the broker protocol. */
-#define TLD_ABI_VERSION 1
+#define TLD_ABI_VERSION 2
 #define TLD_PAGE_SIZE   4096
 /* name[] holds at most TLD_NAME_LEN - 1 characters and a NUL, zero padded. */
-#define TLD_NAME_LEN      62
-#define TLD_MAX_KEYS      63
-#define TLD_DATA_ALIGN    8
+#define TLD_NAME_LEN   62
+#define TLD_MAX_KEYS   63
+#define TLD_DATA_ALIGN 8
+/* Where libtld puts every block: right after the page's start word. */
+#define TLD_DATA_START    8
 #define TLD_DATA_MAP_NAME "tld_data_map"
 
 #ifndef __uptr
@@ -51,24 +55,28 @@ struct tld_meta_u {
 };
 
 struct tld_data_u {
-	__u64 unused;
+	/* Offset of the thread's block in this page (TLD_DATA_START); user memory, so readers
+	 * bound it like everything else in the page. */
+	__u64 start;
 	char data[TLD_PAGE_SIZE - 8];
 };
 
+/* Exactly upstream's value, 16 bytes: libbpf's pin reuse check compares the value size. */
 struct tld_map_value {
-	struct tld_data_u __uptr *data; /* page base of this thread's block */
+	struct tld_data_u __uptr *data; /* this thread's data page */
 	struct tld_meta_u __uptr *meta; /* the process's meta page */
-	__u16 start;                    /* offset of the thread's block within the data page */
-	__u16 flags;                    /* TLD_MAP_F_*: 0 from direct registrants */
 };
 
 /*
- * tldd registered this entry for the thread's process (the broker). In what was padding, so it
- * comes with the registration at no cost and goes when anything re-registers the thread.
- * Whoever may write the map may set it, but they may attach memory to any task anyway: the map
- * is root-only or a trusted group's (docs/security.md).
+ * tldd's side map (tld_broker_map, pinned next to tld_data_map as TLD_BROKER_MAP_NAME): the
+ * value of a thread tldd registered. Not part of what consumers read.
  */
-#define TLD_MAP_F_BROKERED 0x1
+#define TLD_BROKER_MAP_NAME "tld_broker_map"
+struct tld_broker_entry {
+	__u32 flags; /* TLD_BROKER_E_* */
+};
+/* tldd registered the thread's tld_data_map entry for its process (the broker). */
+#define TLD_BROKER_E_BROKERED 0x1
 
 /*
  * BTF must carry the pointee structs as full definitions, or the verifier sees forward
@@ -104,12 +112,18 @@ TLD_STATIC_ASSERT(offsetof(struct tld_meta_u, metadata) == 4, "metadata at 4");
 TLD_STATIC_ASSERT(sizeof(struct tld_meta_u) == 4 + 63 * 64, "tld_meta_u size");
 TLD_STATIC_ASSERT(sizeof(struct tld_meta_u) <= TLD_PAGE_SIZE, "meta fits one page");
 TLD_STATIC_ASSERT(sizeof(struct tld_data_u) == TLD_PAGE_SIZE, "data struct is exactly a page");
-TLD_STATIC_ASSERT(offsetof(struct tld_data_u, data) == 8, "data[] at 8");
+TLD_STATIC_ASSERT(offsetof(struct tld_data_u, start) == 0, "start: the page's first u64");
+TLD_STATIC_ASSERT(sizeof(((struct tld_data_u *)0)->start) == 8, "start is a u64");
+TLD_STATIC_ASSERT(offsetof(struct tld_data_u, data) == TLD_DATA_START, "block right after it");
+TLD_STATIC_ASSERT(TLD_DATA_START % TLD_DATA_ALIGN == 0, "blocks start aligned");
 TLD_STATIC_ASSERT(offsetof(struct tld_map_value, data) == 0, "data first");
 TLD_STATIC_ASSERT(offsetof(struct tld_map_value, meta) == 8, "meta second");
-TLD_STATIC_ASSERT(offsetof(struct tld_map_value, start) == 16, "start third");
-TLD_STATIC_ASSERT(offsetof(struct tld_map_value, flags) == 18, "flags in start's padding");
-TLD_STATIC_ASSERT(sizeof(struct tld_map_value) == 24, "tld_map_value is 24 bytes");
+TLD_STATIC_ASSERT(sizeof(struct tld_map_value) == 16, "tld_map_value is upstream's 16 bytes");
+TLD_STATIC_ASSERT(sizeof(struct tld_broker_entry) == 4, "broker entry is a u32");
+TLD_STATIC_ASSERT(sizeof(((struct tld_meta_u *)0)->cnt) == 2, "cnt is a u16");
+TLD_STATIC_ASSERT(sizeof(((struct tld_meta_u *)0)->size) == 2, "meta size is a u16");
+TLD_STATIC_ASSERT(sizeof(((struct tld_metadata *)0)->name) == 62, "names: 62 bytes");
+TLD_STATIC_ASSERT(sizeof(((struct tld_metadata *)0)->size) == 2, "key size is a u16");
 #pragma pop_macro("offsetof")
 
 #endif /* TLD_ABI_H */

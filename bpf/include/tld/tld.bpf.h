@@ -3,8 +3,10 @@
  * tld.bpf.h - read task local data from BPF programs.
  *
  * User space (libtld) publishes named keys in a per-process meta page and stores each thread's
- * values in a block of a data page; tld_data_map links every registered task to both pages
- * (see tld/abi.h). This header finds a key by name and returns a pointer to the task's value.
+ * values in its own data page, in a block starting at the page's first u64 (`start`);
+ * tld_data_map links every registered task to both pages (see tld/abi.h). This header finds a
+ * key by name and returns a pointer to the task's value. It reads the layout upstream's
+ * task_local_data.bpf.h reads, and either header reads what the other's user side wrote.
  *
  * Usage, the same as upstream's task_local_data.bpf.h:
  *
@@ -32,10 +34,10 @@
  * tld_key_t) and before the end of the file.
  *
  * Trust: user space can write anything into its own meta and data pages at any time. Every
- * pointer returned here lies inside the task's own block [data + start, data + start +
- * meta->size) and inside the data page, checked on every call (cached offsets included), so a
- * garbage meta page yields NULL or some bytes of that task's own block, never another
- * task's data and never memory outside the pinned page.
+ * pointer returned here lies inside the task's own data page, at [data + start + off, + size)
+ * with off + size within meta->size, checked on every call (cached offsets included), so a
+ * garbage start word or meta page yields NULL or some bytes of that task's own page, never
+ * another task's data and never memory outside the pinned page.
  *
  * Privilege: the cache keeps kernel addresses as tags in a map, which the verifier allows
  * with CAP_PERFMON (as any tracing or sched_ext program has); without it, loading fails with
@@ -328,7 +330,10 @@ static __always_inline void *__tld_get_data(struct tld_object *obj, __u64 key_of
 	off = cached - 1;
 	if (off + size > meta->size)
 		return NULL;
-	start = value->start;
+	/* The page's own word, as upstream reads it; libtld writes TLD_DATA_START. */
+	start = *(volatile __u64 *)&data->start;
+	if (start >= TLD_PAGE_SIZE)
+		return NULL;
 	off += start;
 	barrier_var(off);
 	if (off > TLD_PAGE_SIZE - size)

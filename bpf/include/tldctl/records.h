@@ -19,11 +19,13 @@
 #define TLDCTL_REC_MAGIC 0x52444c54u /* "TLDR" */
 
 /* tldctl_thread_rec.flags */
-#define TLDCTL_REC_NO_META  0x1u  /* the entry has no meta page (uptr NULL) */
-#define TLDCTL_REC_NO_DATA  0x2u  /* the entry has no data page */
-#define TLDCTL_REC_BAD_CNT  0x4u  /* meta->cnt > TLD_MAX_KEYS: only TLD_MAX_KEYS keys follow */
-#define TLDCTL_REC_BAD_SIZE 0x8u  /* start + meta->size crosses the page: the block is cut */
-#define TLDCTL_REC_BROKERED 0x10u /* tldd registered it: TLD_MAP_F_BROKERED */
+#define TLDCTL_REC_NO_META      0x1u  /* the entry has no meta page (uptr NULL) */
+#define TLDCTL_REC_NO_DATA      0x2u  /* the entry has no data page */
+#define TLDCTL_REC_BAD_CNT      0x4u  /* meta->cnt > TLD_MAX_KEYS: only TLD_MAX_KEYS keys follow */
+#define TLDCTL_REC_BAD_SIZE     0x8u  /* start + meta->size crosses the page: the block is cut */
+#define TLDCTL_REC_BROKERED     0x10u /* tldd registered it (its tld_broker_map says so) */
+#define TLDCTL_REC_PATH_UNKNOWN 0x20u /* no tld_broker_map: brokered or direct is not known */
+#define TLDCTL_REC_BAD_START    0x40u /* the page's start word is past the page: no block */
 
 struct tldctl_thread_rec {
 	__u32 magic; /* TLDCTL_REC_MAGIC */
@@ -34,7 +36,7 @@ struct tldctl_thread_rec {
 	char pcomm[16];  /* the thread group leader's name */
 	__u64 data_page; /* opaque identity of the data page, for counting pinned pages */
 	__u64 meta_page; /* opaque identity of the meta page */
-	__u16 start;     /* offset of the block in the data page */
+	__u16 start;     /* the data page's start word: where the block is in it */
 	__u16 meta_cnt;  /* meta->cnt as read */
 	__u16 meta_size; /* meta->size as read */
 	__u16 nkeys;     /* struct tld_metadata entries that follow */
