@@ -14,12 +14,15 @@
  *             the loop as a scheduler already has it at hand
  *   tld_get   tld_get_data() + read only, the object initialised once (several keys, one task)
  *   hash      bpf_map_lookup_elem() in a hash map keyed by tid + the read (today's design)
+ *   upstream  the lookup of upstream's task_local_data.bpf.h (tests/interop/
+ *             upstream_protocol.bpf.h) with its own warm offset cache + the read
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <tld/tld.bpf.h>
 
 #include "bench_read.h"
+#include "upstream_protocol.bpf.h"
 
 struct tld_keys {
 	tld_key_t hint;
@@ -130,6 +133,36 @@ static long hash_cb(__u32 i, struct loop_state *s)
 	return 0;
 }
 
+/* Upstream's consumer: its own offset cache, its name compare in .rodata. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct up_keys);
+} up_key_map SEC(".maps");
+
+const char up_hint_name[UP_NAME_LEN + 2] = "hint";
+
+static long upstream_cb(__u32 i, struct loop_state *s)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct up_object obj;
+	__u32 off;
+	__u64 *p;
+
+	/* The same map: its value has upstream's layout (abi.h). */
+	obj.data_map = (struct up_map_value *)bpf_task_storage_get(&tld_data_map, task, 0, 0);
+	if (!obj.data_map)
+		return 0;
+	obj.key_map = bpf_task_storage_get(&up_key_map, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	p = up_get_data(&obj, 0, up_hint_name, sizeof(__u64), &off);
+	if (!p)
+		return 0;
+	s->sum += *p;
+	s->hits++;
+	return 0;
+}
+
 #define BENCH_PROG(name, cb, setup)                                                                \
 	SEC("syscall")                                                                             \
 	int bench_##name(struct bench_read_ctx *ctx)                                               \
@@ -154,5 +187,6 @@ BENCH_PROG(tld_cache, tld_cache_cb,
                                          BPF_LOCAL_STORAGE_GET_F_CREATE))
 BENCH_PROG(tld_get, tld_get_cb, if (tld_object_init(bpf_get_current_task_btf(), &s.obj)) return 1)
 BENCH_PROG(hash, hash_cb, )
+BENCH_PROG(upstream, upstream_cb, )
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

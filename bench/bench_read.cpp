@@ -107,5 +107,6 @@ BENCHMARK_CAPTURE(read_loop, tld, "bench_tld", true)->Arg(kLoops)->UseManualTime
 BENCHMARK_CAPTURE(read_loop, tld_cache, "bench_tld_cache", true)->Arg(kLoops)->UseManualTime();
 BENCHMARK_CAPTURE(read_loop, tld_get, "bench_tld_get", true)->Arg(kLoops)->UseManualTime();
 BENCHMARK_CAPTURE(read_loop, hash, "bench_hash", true)->Arg(kLoops)->UseManualTime();
+BENCHMARK_CAPTURE(read_loop, upstream, "bench_upstream", true)->Arg(kLoops)->UseManualTime();
 
 BENCHMARK_MAIN();

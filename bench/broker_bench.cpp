@@ -49,9 +49,10 @@ struct Daemon {
 };
 
 // Sends until accepted: a full queue means tldd is behind, which is what we measure.
-void register_retry(Client &c, pid_t tid, std::uint16_t start)
+// Block i of the client's arena is data page 1 + i, at TLD_DATA_START (abi.h).
+void register_retry(Client &c, pid_t tid, std::uint32_t block)
 {
-	while (c.register_thread(tid, 1, start, 64) == -EAGAIN) {
+	while (c.register_thread(tid, 1 + block, TLD_DATA_START, 64) == -EAGAIN) {
 		pollfd p{c.event_fd(), POLLOUT, 0};
 		poll(&p, 1, 1);
 	}
@@ -76,10 +77,10 @@ void BM_Registrations(benchmark::State &state)
 			for (int t = 0; t < threads; t++)
 				ts.emplace_back([&, c, t] {
 					pid_t tid = gettid_now();
-					auto start = static_cast<std::uint16_t>(
-					        ((c * threads + t) % 64) * 64);
+					auto block =
+					        static_cast<std::uint32_t>((c * threads + t) % 63);
 					for (int k = 0; k < kEach; k++)
-						register_retry(*conns[c], tid, start);
+						register_retry(*conns[c], tid, block);
 					conns[c]->sync(60000);
 				});
 		for (auto &t : ts)
@@ -149,7 +150,7 @@ void BM_RegisterCall(benchmark::State &state)
 	pid_t tid = gettid_now();
 	std::uint64_t n = 0;
 	for (auto _ : state) {
-		benchmark::DoNotOptimize(client->register_thread(tid, 1, 0, 64));
+		benchmark::DoNotOptimize(client->register_thread(tid, 1, TLD_DATA_START, 64));
 		// Keep the queue from filling, outside the measured call.
 		if (++n % 64 == 0) {
 			state.PauseTiming();

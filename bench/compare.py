@@ -29,6 +29,7 @@ READ_ROWS = [
     ("tld_cache", "tld: tld_object_init_cache + tld_get_data (consumer's task ctx)"),
     ("tld_get", "tld: one more tld_get_data, object already initialised"),
     ("hash", "hash map keyed by tid: lookup + u64 read"),
+    ("upstream", "upstream's task_local_data.bpf.h protocol (its own key map)"),
 ]
 HINT_ROWS = [
     ("tld_store", "tld store (plain store to the registered block)"),

@@ -295,6 +295,8 @@ void Broker::run_due_scans()
 		}
 		if (!it->second->scan_board())
 			close_client(fd);
+		else
+			queue_scan(fd); // the next step of a long scan
 	}
 }
 

@@ -59,6 +59,8 @@ void Session::refuse(int sock, int error)
 
 bool Session::on_readable(unsigned budget)
 {
+	if (sync_waiting_)
+		return !fatal_; // messages after a SYNC wait for its answer
 	for (unsigned i = 0; i < budget && !fatal_; i++) {
 		if (!handle_one())
 			break;
@@ -137,6 +139,8 @@ bool Session::handle_one()
 	heard_ = true;
 	pid_t tid = req.tid;
 	err = handle(req, std::move(passed), &tid);
+	if (err > 0)
+		return false; // a SYNC waits for its scan: nothing after it is read until then
 	if (err)
 		return !fatal_;
 	if (req.type == TLD_BROKER_SYNC || (req.flags & TLD_BROKER_F_ACK))
@@ -162,13 +166,7 @@ int Session::handle(const Request &req, Fd passed, pid_t *tid)
 	case TLD_BROKER_DUMP:
 		return control_request(req, std::move(passed));
 	default:
-		// SYNC: everything before it is handled, the board as it stands now included. A
-		// slot stored before the SYNC may be waiting for a DOORBELL that another thread
-		// of the client owes and has not sent yet, so the board is read whether or not a
-		// scan is due.
-		if (!scan_board())
-			return -ESRCH;
-		return 0;
+		return sync(req);
 	}
 }
 

@@ -63,8 +63,9 @@ public:
 	static void refuse(int sock, int error);
 
 	// The board (session_board.cpp). scan_due(): CLOCK_MONOTONIC ns at which the board
-	// should be read, 0 when nothing is pending. scan_board() reads it now; false when the
-	// connection must be closed.
+	// should be read, 0 when nothing is pending. scan_board() reads it now, a bounded part
+	// of it per call (the rest is due at once, for the next turn of the loop); false when
+	// the connection must be closed.
 	std::uint64_t scan_due() const { return scan_due_ns_; }
 	bool scan_board();
 
@@ -83,6 +84,8 @@ private:
 	int board(const broker::Request &req, Fd memfd); // session_board.cpp
 	void follow_board_growth(); // the client grew its board: map the larger memfd
 	int doorbell(const broker::Request &req);
+	int sync(const broker::Request &req);
+	bool scan_slot(std::uint32_t i, std::uint64_t slot);
 	void schedule_scan();
 	int unregister_thread(const broker::Request &req, Fd passed, pid_t *tid);
 	int control_request(const broker::Request &req, Fd passed); // control.cpp
@@ -106,6 +109,15 @@ private:
 	std::uint32_t board_slots_ = 0;         // slots in that mapping
 	std::vector<std::uint64_t> board_seen_; // per slot: the value last handled, done once
 	std::uint64_t scan_due_ns_ = 0;
+	// A scan runs in bounded steps, one per turn of the loop (session_board.cpp): where the
+	// one in progress is, the tids it met, and a SYNC waiting for it to end.
+	bool scanning_ = false;
+	bool rescan_ = false; // a DOORBELL came during the scan: scan again after it
+	std::uint32_t scan_next_ = 0, scan_end_ = 0, scan_block_size_ = 0;
+	std::unordered_set<pid_t> scan_tids_;
+	unsigned scan_repeats_ = 0;
+	bool sync_waiting_ = false;
+	broker::Request sync_req_;
 	std::uint32_t dropped_ = 0; // events the client did not make room for
 	std::uint64_t registered_ = 0, rejected_ = 0;
 	unsigned logged_ = 0;
