@@ -83,6 +83,7 @@ Result<Fd> Control::query()
 		rep.clients++;
 		rep.mapped_bytes += s->mapped_bytes();
 		rep.threads += static_cast<__u32>(s->threads().size());
+		rep.at_thread_limit += s->at_thread_limit();
 	}
 	return sealed_memfd("tldd-report",
 	                    {std::string_view(reinterpret_cast<const char *>(&rep), sizeof(rep))});

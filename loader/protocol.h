@@ -115,9 +115,9 @@ struct tld_broker_report {
 	__u32 max_clients;
 	__u32 max_threads_per_client;
 	__u64 max_memfd_bytes;
-	__u64 mapped_bytes; /* clients' memfds mapped into tldd */
-	__u32 threads;      /* registrations tldd made that it still tracks, all clients */
-	__u32 reserved;     /* 0 */
+	__u64 mapped_bytes;    /* clients' memfds mapped into tldd */
+	__u32 threads;         /* registrations tldd made that it still tracks, all clients */
+	__u32 at_thread_limit; /* clients refused a registration by max_threads_per_client */
 };
 
 /*

@@ -291,6 +291,13 @@ int Session::register_block(const Request &req, int pidfd, pid_t tid, const char
 	}
 	if (!threads_.count(tid) && threads_.size() >= ctx_.limits->max_threads && !make_room()) {
 		*why = "client holds --max-threads-per-client registrations";
+		// Once per connection, whatever the rejection log's budget: the journal says why a
+		// program's later threads run without hints (tldctl status counts such clients).
+		if (!at_thread_limit_)
+			LOG_W("client pid %d uid %u: reached --max-threads-per-client (%u "
+			      "registrations); its further threads run without hints",
+			      peer_.tgid, peer_.uid, ctx_.limits->max_threads);
+		at_thread_limit_ = true;
 		return -EDQUOT;
 	}
 	tld_map_value v{};

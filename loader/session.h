@@ -53,6 +53,7 @@ public:
 	bool has_hello() const { return static_cast<bool>(memfd_); }
 	const std::unordered_set<pid_t> &threads() const { return threads_; }
 	std::uint64_t mapped_bytes() const { return pages_ * 4096; }
+	bool at_thread_limit() const { return at_thread_limit_; }
 
 	// Handles at most `budget` queued messages, so one busy client cannot starve the others
 	// (epoll is level-triggered: the rest waits for the next round). Returns false when the
@@ -123,6 +124,7 @@ private:
 	unsigned logged_ = 0;
 	bool fatal_ = false;
 	bool heard_ = false;
+	bool at_thread_limit_ = false; // a registration was refused for max-threads-per-client
 };
 
 } // namespace tld::tldd

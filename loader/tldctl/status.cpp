@@ -204,6 +204,7 @@ int cmd_status(Context &ctx, const Args &args)
 		if (tldd.detailed) {
 			j.field("pid", tldd.pid).field("clients", tldd.clients);
 			j.field("threads", tldd.threads).field("mapped_bytes", tldd.mapped_bytes);
+			j.field("clients_at_thread_limit", tldd.at_thread_limit);
 			j.key("limits").begin_object().field("max_clients", tldd.max_clients);
 			j.field("max_threads_per_client", tldd.max_threads_per_client);
 			j.field("max_memfd_bytes", tldd.max_memfd_bytes).end_object();
@@ -253,6 +254,11 @@ int cmd_status(Context &ctx, const Args &args)
 			       "client\n",
 			       tldd.max_clients, tldd.max_threads_per_client,
 			       (unsigned long)(tldd.max_memfd_bytes / 1024));
+			if (tldd.at_thread_limit)
+				printf("  %u clients at the thread limit: their further threads "
+				       "run "
+				       "without hints (max-threads-per-client)\n",
+				       tldd.at_thread_limit);
 		} else if (tldd.up) {
 			printf("  no details: %s\n", tldd.detail_error.c_str());
 		}

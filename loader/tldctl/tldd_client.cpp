@@ -105,6 +105,7 @@ void read_report(int fd, TlddView &v)
 	v.threads = rep.threads;
 	v.max_memfd_bytes = rep.max_memfd_bytes;
 	v.mapped_bytes = rep.mapped_bytes;
+	v.at_thread_limit = rep.at_thread_limit;
 }
 
 // The whole of a memfd tldd sealed; -EPROTO if it is not sealed against changes.

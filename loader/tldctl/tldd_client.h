@@ -19,6 +19,7 @@ struct TlddView {
 	pid_t pid = 0;
 	unsigned clients = 0, max_clients = 0, max_threads_per_client = 0, threads = 0;
 	uint64_t max_memfd_bytes = 0, mapped_bytes = 0;
+	unsigned at_thread_limit = 0; // clients tldd refused a registration for the thread limit
 };
 
 // What tldd's EBUSY means for the caller: over its control-rate.

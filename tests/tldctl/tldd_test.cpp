@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sys/stat.h>
 #include <thread>
@@ -416,6 +418,61 @@ TEST_F(TldctlTlddTest, ControlRateLimitsEachUserButRoot)
 	size_t first = log.find(warning);
 	EXPECT_NE(first, std::string::npos) << log;
 	EXPECT_EQ(log.find("over control-rate", first + warning.size()), std::string::npos) << log;
+}
+
+// A client at --max-threads-per-client (issue 10, item 5): tldd says so once in its journal,
+// and status counts it. Old tldd refused silently after 16 logged rejections, and status
+// showed nothing.
+TEST_F(TldctlTlddTest, StatusAndTheJournalShowAClientAtTheThreadLimit)
+{
+	tldd_.stop();
+	std::string why;
+	ASSERT_TRUE(tldd_.start_ready({"--max-threads-per-client", "2"}, &why)) << why;
+	// Three live threads of this process, parked until the end.
+	std::mutex mu;
+	std::condition_variable cv;
+	bool done = false;
+	std::vector<pid_t> tids(3, 0);
+	std::vector<std::thread> threads;
+	for (std::size_t i = 0; i < tids.size(); i++)
+		threads.emplace_back([&, i] {
+			std::unique_lock lock(mu);
+			tids[i] = gettid_now();
+			cv.notify_all();
+			cv.wait(lock, [&] { return done; });
+		});
+	{
+		std::unique_lock lock(mu);
+		cv.wait(lock, [&] { return tids[0] && tids[1] && tids[2]; });
+	}
+	Arena arena = Arena::create(4);
+	RawConn conn;
+	ASSERT_EQ(conn.connect(tldd_.socket_path), 0);
+	ASSERT_EQ(conn.send(TLD_BROKER_HELLO, 0, getpid(), 0, 0, 0, arena.fd.get()), 0);
+	std::vector<int> answers;
+	for (std::uint32_t i = 0; i < tids.size(); i++) {
+		conn.send(TLD_BROKER_REGISTER, TLD_BROKER_F_ACK, tids[i], 1 + i, TLD_DATA_START,
+		          64);
+		auto ev = conn.event(10000);
+		answers.push_back(ev ? ev->error : 1);
+	}
+	EXPECT_EQ(answers, (std::vector<int>{0, 0, -EDQUOT}));
+
+	RunResult r = tldctl({"status"});
+	EXPECT_NE(r.out.find("1 clients at the thread limit"), std::string::npos) << r.out;
+	r = tldctl({"status", "--json"});
+	Tree doc = parse_json_text(r.out);
+	EXPECT_EQ(doc.get<unsigned>("tldd.clients_at_thread_limit"), 1u) << r.out;
+	EXPECT_NE(tldd_.log().find("reached --max-threads-per-client (2 registrations)"),
+	          std::string::npos)
+	        << tldd_.log();
+	{
+		std::lock_guard lock(mu);
+		done = true;
+	}
+	cv.notify_all();
+	for (auto &t : threads)
+		t.join();
 }
 
 TEST_F(TldctlTlddTest, StatusAndListReportTldd)
