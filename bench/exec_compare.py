@@ -9,9 +9,15 @@ if missing (only this benchmark needs them).
 
 Each number is the median over the repetitions of the CPU time (user + system) of the whole
 process tree, which a loaded machine disturbs less than wall time; wall time is printed too.
+
+Then where the time of one exec goes: loading the library (TLD_DISABLE=1 against plain), the
+constructor's phases (TLD_DEBUG=1 prints them: "tld: start-up us: checks 10, config 70, ..."),
+and the parent's side of fork + exec (python3 under the preload starting children that run
+without it: the fork handler and the exec wrapper).
 """
 import argparse
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -87,6 +93,31 @@ def timed(argv, env, cwd, prepare=None):
     return cpu, wall
 
 
+# fork() (python's subprocess would vfork, which runs no fork handler), then execve of a plain
+# child: what the preload costs a shell or make for each command it starts.
+FORK_EXEC = ("import os\n"
+             "for _ in range(500):\n"
+             "    pid = os.fork()\n"
+             "    if pid == 0:\n"
+             "        os.execve('/bin/true', ['/bin/true'], {'PATH': '/usr/bin:/bin'})\n"
+             "    os.waitpid(pid, 0)\n")
+
+
+def phases(env, runs):
+    """Median microseconds of each constructor phase over `runs` runs of /bin/true."""
+    seen = {}
+    for _ in range(runs):
+        err = subprocess.run(["/bin/true"], env={**env, "TLD_DEBUG": "1"},
+                             capture_output=True, text=True).stderr
+        m = re.search(r"tld: start-up us: (.*)", err)
+        if not m:
+            raise SystemExit(f"no start-up line from the preload:\n{err}")
+        for part in m.group(1).split(", "):
+            name, us = part.rsplit(" ", 1)
+            seen.setdefault(name, []).append(int(us))
+    return {name: statistics.median(v) for name, v in seen.items()}
+
+
 class Tldd:
     def __init__(self, build, tmp):
         self.pins = f"{tmp}/bpffs"
@@ -129,11 +160,17 @@ def main():
             c_project(f"{tmp}/cproj")
             autoconf_project(f"{tmp}/acproj")
             base = {"PATH": "/usr/bin:/bin", "HOME": tmp, "LC_ALL": "C"}
+            # The floor of any LD_PRELOAD: a library with one empty function.
+            with open(f"{tmp}/empty.c", "w") as f:
+                f.write("int tld_bench_empty(void) { return 0; }\n")
+            subprocess.run(["cc", "-O2", "-shared", "-fPIC", "-o", f"{tmp}/libempty.so",
+                            f"{tmp}/empty.c"], check=True)
             envs = {
                 "plain": base,
                 "preload": {**base, "LD_PRELOAD": preload, "TLD_CONFIG": config},
                 "disabled": {**base, "LD_PRELOAD": preload, "TLD_CONFIG": config,
                              "TLD_DISABLE": "1"},
+                "empty": {**base, "LD_PRELOAD": f"{tmp}/libempty.so"},
             }
             work = [
                 ("/bin/true x 1,000 (bash loop)",
@@ -143,12 +180,15 @@ def main():
                  f"{tmp}/acproj", None),
                 ("make -j2 (25 C files)", ["make", "-s", "-j2"], f"{tmp}/cproj",
                  ["make", "-s", "clean"]),
+                ("fork + exec x 500 from python3 (children plain)",
+                 ["python3", "-c", FORK_EXEC], tmp, None),
             ]
             results = {}
             for _ in range(args.repetitions):
                 for name, argv, cwd, prep in work:
                     for mode, env in envs.items():  # interleaved: load spreads over all
                         results.setdefault((name, mode), []).append(timed(argv, env, cwd, prep))
+            start_up = phases(envs["preload"], 100 * args.repetitions)
         finally:
             tldd.close()
 
@@ -156,17 +196,42 @@ def main():
         return statistics.median(r[i] for r in results[(name, mode)])
 
     if args.markdown:
-        print("| workload | without | preload | ratio | TLD_DISABLE=1 ratio | wall ratio |")
-        print("|---|---:|---:|---:|---:|---:|")
+        print("| workload | without | preload | ratio | TLD_DISABLE=1 | empty .so | wall ratio |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
     for name, *_ in work:
-        plain, pre, dis = (med(name, m, 0) for m in ("plain", "preload", "disabled"))
+        plain, pre, dis, empty = (med(name, m, 0)
+                                  for m in ("plain", "preload", "disabled", "empty"))
         wall = med(name, "preload", 1) / med(name, "plain", 1)
         if args.markdown:
             print(f"| {name} | {plain:.3f} s | {pre:.3f} s | {pre / plain:.2f}x | "
-                  f"{dis / plain:.2f}x | {wall:.2f}x |")
+                  f"{dis / plain:.2f}x | {empty / plain:.2f}x | {wall:.2f}x |")
         else:
             print(f"{name:40} cpu {plain:.3f}s -> {pre:.3f}s  {pre / plain:.2f}x  "
-                  f"(disabled {dis / plain:.2f}x, wall {wall:.2f}x)")
+                  f"(disabled {dis / plain:.2f}x, empty .so {empty / plain:.2f}x, "
+                  f"wall {wall:.2f}x)")
+
+    # Per exec, from the /bin/true loop (1,000 execs) and the fork + exec loop (500).
+    true_name, fork_name = work[0][0], work[4][0]
+    per_exec = {
+        "whole exec under the preload": (med(true_name, "preload", 0) -
+                                         med(true_name, "plain", 0)) / 1000,
+        "loading the library (TLD_DISABLE=1)": (med(true_name, "disabled", 0) -
+                                                med(true_name, "plain", 0)) / 1000,
+        "loading any library (an empty .so)": (med(true_name, "empty", 0) -
+                                               med(true_name, "plain", 0)) / 1000,
+        "parent's fork handler + exec wrapper": (med(fork_name, "preload", 0) -
+                                                 med(fork_name, "plain", 0)) / 500,
+    }
+    rows = [(k, v * 1e6) for k, v in per_exec.items()]
+    rows += [(f"constructor: {k}", v) for k, v in start_up.items()]
+    if args.markdown:
+        print("\n| where the time of one exec goes | us |\n|---|---:|")
+        for k, v in rows:
+            print(f"| {k} | {v:.0f} |")
+    else:
+        print()
+        for k, v in rows:
+            print(f"{k:45} {v:7.0f} us")
     return 0
 
 

@@ -74,22 +74,23 @@ int map_view(int fd, std::size_t bytes)
 
 int create()
 {
-	int fd = sys::place_high(memfd_create("tld-board", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+	// adopt() moves it high and remembers what it is.
+	int fd = g_memfd.adopt(memfd_create("tld-board", MFD_CLOEXEC | MFD_ALLOW_SEALING));
 	if (fd < 0)
-		return -errno;
-	if (ftruncate(fd, kFirstBytes) < 0 || fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) < 0) {
-		int err = -errno;
-		close(fd);
-		return err;
-	}
-	if (int err = map_view(fd, kFirstBytes); err < 0) {
-		close(fd);
+		return fd == -1 ? -errno : fd;
+	int err = 0;
+	if (ftruncate(fd, kFirstBytes) < 0 || fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) < 0)
+		err = -errno;
+	else
+		err = map_view(fd, kFirstBytes);
+	if (err < 0) {
+		g_memfd.close();
 		return err;
 	}
 	tld_broker_board *board = g_board.load(std::memory_order_relaxed);
 	board->magic = TLD_BROKER_BOARD_MAGIC;
 	board->armed = 1; // the first thread rings
-	return g_memfd.adopt(fd);
+	return fd;
 }
 
 // Makes the board hold slot `index`: grows the memfd and maps a larger view. Returns 0 or

@@ -136,7 +136,11 @@ bool hints_load(StartPhases &phases)
 		g_offsets[i] = key.off;
 	}
 	keys::set_shared_hook(on_shared_key);
-	ssize_t n = readlink("/proc/self/exe", g_exe, sizeof(g_exe) - 1);
+	// A procfs walk each exec: only for a config whose rules match on the executable.
+	bool by_exe = false;
+	for (const auto &rule : cfg->rules)
+		by_exe = by_exe || !rule.exe.empty();
+	ssize_t n = by_exe ? readlink("/proc/self/exe", g_exe, sizeof(g_exe) - 1) : 0;
 	g_exe[n > 0 ? n : 0] = '\0';
 	g_config = cfg;
 	phases.mark("keys");

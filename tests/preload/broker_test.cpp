@@ -126,6 +126,9 @@ TEST_F(PreloadBroker, DebugPrintsEveryDecision)
 	EXPECT_NE(err.find("tld: config " + config_ + ": 4 keys, "), std::string::npos) << err;
 	EXPECT_NE(err.find("tld: registration = broker: path tldd's broker"), std::string::npos)
 	        << err;
+	// Where the constructor's time went (bench/exec_compare.py reads it).
+	EXPECT_NE(err.find("tld: start-up us: checks "), std::string::npos) << err;
+	EXPECT_NE(err.find(", connect "), std::string::npos) << err;
 	for (auto &[tid, role] : roles) {
 		SCOPED_TRACE(role);
 		std::string t = "tld: thread " + std::to_string(tid);
