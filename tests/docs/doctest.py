@@ -14,6 +14,10 @@ A block takes part when the line just before its opening fence is a marker,
   load OBJ             (with file) after the sh blocks, the verifier must accept OBJ's programs
                        (bpftool prog loadall, tld_data_map reused from tldd's pin)
   keys-check           (with file) `tldctl keys --check NAME` must accept it (a keys.conf)
+  loader OBJ NAME      the block is C that a libbpf skeleton loader runs (OBJ built by an sh
+                       block, skeleton NAME): it is compiled into a main() that opens the
+                       skeleton unless the block does, loads it unless the block does, and then
+                       requires the object's tld_data_map to be tldd's pinned map (same map id)
   prints STATE CMD     (last: CMD is the rest of the marker) every line of the block is in what CMD (bash) prints, stdout and stderr;
                        STATE is tldd=up (a fresh tldd serves), tldd=stopped (one ran and was
                        stopped: its pin remains) or tldd=down (nothing set up)
@@ -239,6 +243,56 @@ def check_load(world, block):
         subprocess.run(["rm", "-rf", into])
 
 
+LOADER_MAIN = """#include <stdio.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "{name}.skel.h"
+
+static unsigned map_id(int fd)
+{{
+	struct bpf_map_info info = {{0}};
+	__u32 len = sizeof(info);
+
+	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id : 0;
+}}
+
+int main(void)
+{{
+{open}{block}{load}	unsigned pinned = map_id(bpf_obj_get("{pin}/tld_data_map"));
+	unsigned used = map_id(bpf_map__fd(skel->maps.tld_data_map));
+
+	printf("pinned map id %u, the object's tld_data_map id %u\\n", pinned, used);
+	return pinned && pinned == used ? 0 : 1;
+}}
+"""
+
+
+def check_loader(world, block):
+    obj, _, name = block.clause("loader").partition(" ")
+    name = name.strip()
+    if not name:
+        raise Failure("loader needs OBJ and the skeleton's NAME")
+    text = block.text.replace("/sys/fs/bpf/tld", world.pin)
+    src = LOADER_MAIN.format(
+        name=name, pin=world.pin, block="\n".join("\t" + l for l in text.splitlines()) + "\n",
+        open="" if f"{name}__open" in text else
+        f"\tstruct {name} *skel = {name}__open();\n\n\tif (!skel)\n\t\treturn 2;\n",
+        load="" if f"{name}__load" in text else
+        f"\tif ({name}__load(skel))\n\t\treturn 3;\n")
+    base = os.path.join(world.files, f"loader-{block.line}")
+    with open(base + ".c", "w") as f:
+        f.write(src)
+    skel = run(["bpftool", "gen", "skeleton", obj, "name", name], world.env, world.files)
+    with open(os.path.join(world.files, f"{name}.skel.h"), "w") as f:
+        f.write(skel.stdout)
+    flags = run(["pkg-config", "--cflags", "--libs", "libbpf"], world.env,
+                world.files).stdout.split()
+    run(["cc", "-Wall", "-Werror", "-Wno-unused-value", "-I.", base + ".c", "-o", base] + flags,
+        world.env, world.files)
+    run([base], world.env, world.files)
+
+
 def check_keys(world, block):
     run(["tldctl", "keys", "--check", block.clause("file")], world.env, world.files)
 
@@ -277,7 +331,7 @@ def main():
     docs = [os.path.join(args.source, "README.md")] + sorted(
         glob.glob(os.path.join(args.source, "docs", "*.md")))
     blocks = [b for d in docs for b in parse(d, os.path.relpath(d, args.source))]
-    known = ("file", "sh", "run", "load", "keys-check", "prints")
+    known = ("file", "sh", "run", "load", "loader", "keys-check", "prints")
     for b in blocks:
         for c in b.clauses:
             if c.split(" ")[0] not in known:
@@ -310,6 +364,8 @@ def main():
                 attempt(b, "run " + b.clause("run"), check_run)
             if b.clause("load") is not None:
                 attempt(b, "load " + b.clause("load"), check_load)
+            if b.clause("loader") is not None:
+                attempt(b, "loader " + b.clause("loader"), check_loader)
             if b.clause("keys-check") is not None:
                 attempt(b, "keys-check", check_keys)
         for b in blocks:
