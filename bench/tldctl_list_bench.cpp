@@ -20,7 +20,6 @@
 #include <pthread.h>
 #include <string>
 #include <sys/mount.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
 
@@ -28,6 +27,7 @@
 #include <tld/abi.h> // before the skeleton, which names struct tld_btf_anchor
 #include <tld/tld.h>
 
+#include "process.h"
 #include "tld_maps.skel.h"
 #include "tldctl/dump.h"
 
@@ -63,26 +63,16 @@ void *worker(void *arg)
 	return nullptr;
 }
 
+// The wall time of one run of @argv, output discarded; exits if it fails.
 double run_ms(const std::vector<std::string> &argv)
 {
-	fflush(stdout); // or the child's freopen() flushes our buffer a second time
 	auto t0 = Clock::now();
-	pid_t pid = fork();
-	if (pid == 0) {
-		if (!freopen("/dev/null", "w", stdout))
-			_exit(126);
-		std::vector<char *> args;
-		for (const auto &a : argv)
-			args.push_back(const_cast<char *>(a.c_str()));
-		args.push_back(nullptr);
-		execv(args[0], args.data());
-		_exit(127);
-	}
-	int st = 0;
-	waitpid(pid, &st, 0);
+	tld::test::RunResult r =
+	        tld::test::run({.argv = argv, .inherit_env = true, .stdout_file = "/dev/null"});
 	double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		fprintf(stderr, "%s failed (status %d)\n", argv[0].c_str(), st);
+	if (r.status != 0) {
+		fprintf(stderr, "%s failed (status %d): %s\n", argv[0].c_str(), r.status,
+		        r.err.c_str());
 		exit(1);
 	}
 	return ms;

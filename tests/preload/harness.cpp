@@ -4,19 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
-#include <chrono>
-#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <dirent.h>
-#include <fcntl.h>
 #include <fstream>
-#include <poll.h>
 #include <sstream>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -24,8 +19,6 @@
 #include <tld/abi.h>
 
 #include "hints_iter.skel.h"
-
-extern char **environ;
 
 namespace tld::test {
 
@@ -93,19 +86,6 @@ std::map<pid_t, Hints> read_hints(int map_fd)
 
 namespace {
 
-std::vector<char *> cstrings(const std::vector<std::string> &v)
-{
-	std::vector<char *> out;
-	for (auto &s : v)
-		out.push_back(const_cast<char *>(s.c_str()));
-	out.push_back(nullptr);
-	return out;
-}
-
-} // namespace
-
-namespace {
-
 std::size_t count_readies(const std::string &out)
 {
 	std::size_t n = 0;
@@ -118,78 +98,19 @@ std::size_t count_readies(const std::string &out)
 
 App::App(const std::vector<std::string> &argv, const std::vector<std::string> &env,
          const std::string &stdout_file)
+    : proc_(Command{.argv = argv, .env = env, .stdout_file = stdout_file})
 {
-	int in[2], outp[2], errp[2];
-	if (pipe2(in, O_CLOEXEC) || pipe2(outp, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) {
-		ADD_FAILURE() << "pipe: " << strerror(errno);
-		return;
-	}
-	auto args = cstrings(argv);
-	auto envp = cstrings(env);
-	pid_ = fork();
-	if (pid_ == 0) {
-		dup2(in[0], 0);
-		int out = stdout_file.empty()
-		                  ? outp[1]
-		                  : open(stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		dup2(out, 1);
-		dup2(errp[1], 2);
-		execve(args[0], args.data(), envp.data());
-		_exit(127);
-	}
-	close(in[0]);
-	close(outp[1]);
-	close(errp[1]);
-	in_.reset(in[1]);
-	outp_.reset(outp[0]);
-	errp_.reset(errp[0]);
-}
-
-App::~App()
-{
-	if (pid_ > 0 && status_ < 0) {
-		kill(pid_, SIGKILL);
-		waitpid(pid_, nullptr, 0);
-	}
-}
-
-void App::drain(int timeout_ms, bool until_ready)
-{
-	auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-	while (std::chrono::steady_clock::now() < deadline) {
-		if (until_ready && count_readies(out_) > readies_)
-			return;
-		pollfd fds[2] = {{outp_.get(), POLLIN, 0}, {errp_.get(), POLLIN, 0}};
-		int n = poll(fds, 2, 100);
-		if (n <= 0)
-			continue;
-		bool open = false;
-		for (int i = 0; i < 2; i++) {
-			if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP)))
-				continue;
-			char buf[4096];
-			ssize_t r = read(fds[i].fd, buf, sizeof(buf));
-			if (r > 0) {
-				(i == 0 ? out_ : err_).append(buf, r);
-				open = true;
-			} else if (i == 0) {
-				outp_.reset();
-			} else {
-				errp_.reset();
-			}
-		}
-		if (!outp_ && !errp_)
-			return;
-		(void)open;
-	}
+	if (!proc_.error().empty())
+		ADD_FAILURE() << "starting " << argv[0] << ": " << proc_.error();
 }
 
 std::map<pid_t, std::string> App::wait_ready(int timeout_ms)
 {
-	drain(timeout_ms, true);
-	readies_ = count_readies(out_);
+	proc_.read_until([&](const std::string &out) { return count_readies(out) > readies_; },
+	                 timeout_ms);
+	readies_ = count_readies(out());
 	std::map<pid_t, std::string> roles;
-	std::istringstream lines(out_);
+	std::istringstream lines(out());
 	std::string line;
 	while (std::getline(lines, line)) {
 		std::istringstream f(line);
@@ -203,24 +124,16 @@ std::map<pid_t, std::string> App::wait_ready(int timeout_ms)
 
 void App::send(const std::string &line)
 {
-	std::string l = line + "\n";
-	if (::write(in_.get(), l.data(), l.size()) != ssize_t(l.size()))
+	if (!proc_.send(line + "\n"))
 		ADD_FAILURE() << "writing to the app: " << strerror(errno);
 }
 
 int App::finish(int timeout_ms)
 {
-	in_.reset();
-	drain(timeout_ms, false);
-	for (int waited = 0; waited < timeout_ms; waited += 10) {
-		if (waitpid(pid_, &status_, WNOHANG) == pid_)
-			return status_;
-		usleep(10000);
-	}
-	kill(pid_, SIGKILL);
-	waitpid(pid_, &status_, 0);
-	ADD_FAILURE() << "app " << pid_ << " did not exit; killed";
-	return status_;
+	RunResult r = proc_.finish(timeout_ms);
+	if (r.timed_out)
+		ADD_FAILURE() << "app " << pid() << " did not exit; killed";
+	return r.status;
 }
 
 std::vector<std::string> preload_env(const std::string &config_path,
@@ -270,12 +183,10 @@ std::string app_path(const std::string &name)
 RunResult run(const std::vector<std::string> &argv, const std::vector<std::string> &env,
               const std::string &stdout_file)
 {
-	App app(argv, env, stdout_file);
-	RunResult result;
-	result.status = app.finish(180000);
-	result.out = app.out();
-	result.err = app.err();
-	return result;
+	RunResult r = run(Command{.argv = argv, .env = env, .stdout_file = stdout_file});
+	if (r.timed_out)
+		ADD_FAILURE() << argv[0] << " did not exit; killed";
+	return r;
 }
 
 LogSink::LogSink(const std::string &dir) : path_(dir + "/log.sock"), stamps_(dir + "/stamps")

@@ -12,6 +12,7 @@
 #include <linux/types.h>
 
 #include "hints_record.h"
+#include "process.h"
 
 struct hints_iter;
 struct bpf_link;
@@ -49,17 +50,14 @@ private:
 // One-shot HintsReader(map_fd).read().
 std::map<pid_t, Hints> read_hints(int map_fd);
 
-// A child process with piped stdin/stdout/stderr.
+// A test app driven line by line (the "READY" protocol of apps/), on the support runner.
 class App {
 public:
 	// stdout_file: where the program's stdout goes (default: a pipe read into out()).
 	App(const std::vector<std::string> &argv, const std::vector<std::string> &env,
 	    const std::string &stdout_file = "");
-	~App();
-	App(const App &) = delete;
-	App &operator=(const App &) = delete;
 
-	pid_t pid() const { return pid_; }
+	pid_t pid() const { return proc_.pid(); }
 	// Reads until one more "READY" line than the last call saw (or EOF/timeout); returns the
 	// roles of every "T <pid> <tid> <role>" line so far, by tid.
 	std::map<pid_t, std::string> wait_ready(int timeout_ms = 20000);
@@ -67,16 +65,12 @@ public:
 	void send(const std::string &line);
 	// Closes stdin (the apps exit then), waits, returns the exit status; stdout/stderr kept.
 	int finish(int timeout_ms = 20000);
-	const std::string &out() const { return out_; }
-	const std::string &err() const { return err_; }
+	const std::string &out() const { return proc_.out(); }
+	const std::string &err() const { return proc_.err(); }
 
 private:
-	void drain(int timeout_ms, bool until_ready);
-	pid_t pid_ = -1;
-	Fd in_, outp_, errp_;
-	std::string out_, err_;
+	Process proc_;
 	std::size_t readies_ = 0;
-	int status_ = -1;
 };
 
 // A stand-in for /dev/log in `dir`: receives the preload's warnings (one datagram each), with a
@@ -108,11 +102,8 @@ std::set<pid_t> live_tids(pid_t pid);
 std::string preload_path();
 std::string app_path(const std::string &name);
 
-// Runs argv to completion; returns {exit status, stdout, stderr}.
-struct RunResult {
-	int status = -1;
-	std::string out, err;
-};
+// The support runner with an exact environment (the preload's tests control every variable);
+// fails the test if the program had to be killed after 180 s.
 RunResult run(const std::vector<std::string> &argv, const std::vector<std::string> &env,
               const std::string &stdout_file = "");
 

@@ -33,7 +33,7 @@ RunResult TldctlTest::tldctl(const std::vector<std::string> &args, uid_t uid) co
 		argv.insert(argv.end(), {"--config", config_path_});
 	argv.insert(argv.end(), {"--socket", socket_path_});
 	argv.insert(argv.end(), args.begin(), args.end());
-	return run_command(argv, uid);
+	return run(Command{.argv = argv, .inherit_env = true, .uid = uid});
 }
 
 boost::property_tree::ptree parse_json_text(const std::string &text)

@@ -58,7 +58,7 @@ protected:
 		                                 "--socket",  tldd_.socket_path, "--config",
 		                                 config_};
 		argv.insert(argv.end(), args.begin(), args.end());
-		return run_command(argv, uid);
+		return run(Command{.argv = argv, .inherit_env = true, .uid = uid});
 	}
 
 	// Runs `tldctl list --json ARGS` until `want` threads show: brokered registration is
@@ -166,8 +166,9 @@ TEST_F(TldctlTlddTest, OwnerErrorsThroughTlddChangeNothing)
 	ASSERT_EQ(before.size(), 2u);
 	std::string pid = std::to_string(w.pid());
 	// A process of the same user without task local data.
-	Spawned idle({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-	              "/bin/sleep", "30"});
+	Process idle(Command{.argv = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+	                              "--clear-groups", "/bin/sleep", "30"},
+	                     .inherit_env = true});
 	pid_t idle_pid = idle.pid();
 
 	struct Case {
@@ -298,16 +299,17 @@ TEST_F(TldctlTlddTest, OwnerReadsAPreloadedProcessThroughTldd)
 	                    << "set = class = 5, role = \"interpreter\"\n";
 	chmod(conf.c_str(), 0644);
 	// env sets the preload after the uid change, so only python3 runs with it.
-	Spawned py({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-	            "/usr/bin/env", "LD_PRELOAD=" TLDPRELOAD_PATH, "TLD_CONFIG=" + conf,
-	            "/usr/bin/python3", "-c",
-	            "import threading, time\n"
-	            "t = threading.Thread(target=time.sleep, args=(60,))\n"
-	            "t.start()\n"
-	            "print('ready', flush=True)\n"
-	            "time.sleep(60)\n"});
+	Process py(Command{.argv = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+	                            "--clear-groups", "/usr/bin/env", "LD_PRELOAD=" TLDPRELOAD_PATH,
+	                            "TLD_CONFIG=" + conf, "/usr/bin/python3", "-c",
+	                            "import threading, time\n"
+	                            "t = threading.Thread(target=time.sleep, args=(60,))\n"
+	                            "t.start()\n"
+	                            "print('ready', flush=True)\n"
+	                            "time.sleep(60)\n"},
+	                   .inherit_env = true});
 	std::string line;
-	ASSERT_TRUE(py.read_line(line, 10000)) << py.wait() << py.err();
+	ASSERT_TRUE(py.read_line(line, 10000)) << py.finish().status << py.err();
 	ASSERT_EQ(line, "ready");
 	std::string pid = std::to_string(py.pid());
 
@@ -511,15 +513,17 @@ TEST_P(PreloadedPython, ListShowsItsThreadsWithDecodedValues)
 	                    << "\npin_root = " << tldd_.pin_root << "\n"
 	                    << kTestKeysConf << "\n[rule.python]\nexe = python3*\n"
 	                    << "set = class = 5, role = \"interpreter\"\n";
-	Spawned py({"/usr/bin/python3", "-c",
-	            "import threading, time, sys\n"
-	            "ts = [threading.Thread(target=time.sleep, args=(60,)) for _ in range(2)]\n"
-	            "[t.start() for t in ts]\n"
-	            "print('ready', flush=True)\n"
-	            "time.sleep(60)\n"},
-	           {"LD_PRELOAD=" TLDPRELOAD_PATH, "TLD_CONFIG=" + conf});
+	Process py(Command{.argv = {"/usr/bin/python3", "-c",
+	                            "import threading, time, sys\n"
+	                            "ts = [threading.Thread(target=time.sleep, args=(60,)) for _ "
+	                            "in range(2)]\n"
+	                            "[t.start() for t in ts]\n"
+	                            "print('ready', flush=True)\n"
+	                            "time.sleep(60)\n"},
+	                   .env = {"LD_PRELOAD=" TLDPRELOAD_PATH, "TLD_CONFIG=" + conf},
+	                   .inherit_env = true});
 	std::string line;
-	ASSERT_TRUE(py.read_line(line, 10000)) << py.wait() << py.err();
+	ASSERT_TRUE(py.read_line(line, 10000)) << py.finish().status << py.err();
 	ASSERT_EQ(line, "ready");
 	std::string pid = std::to_string(py.pid());
 

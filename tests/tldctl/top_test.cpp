@@ -38,11 +38,13 @@ TEST_F(TldctlTest, TopAttributesCpuTimeToBothClassesAsTheKernelDoes)
 	ASSERT_TRUE(w.ok()) << w.error();
 	uint64_t before = kernel_cpu_ns(w.pid(), w.tids());
 
-	Spawned top({TLDCTL_PATH, "--pin-root", bpffs_.path(), "--config", config_path_, "top",
-	             "--key", "class", "--pid", std::to_string(w.pid()), "--duration", "3",
-	             "--json"});
+	Process top(Command{.argv = {TLDCTL_PATH, "--pin-root", bpffs_.path(), "--config",
+	                             config_path_, "top", "--key", "class", "--pid",
+	                             std::to_string(w.pid()), "--duration", "3", "--json"},
+	                    .inherit_env = true});
 	std::string line;
-	ASSERT_TRUE(top.read_line(line, 10000)) << "no start line; " << top.wait() << top.err();
+	ASSERT_TRUE(top.read_line(line, 10000))
+	        << "no start line; " << top.finish().status << top.err();
 	ASSERT_EQ(parse_json(line).get<std::string>("type"), "start") << line;
 	w.go();
 
@@ -56,7 +58,7 @@ TEST_F(TldctlTest, TopAttributesCpuTimeToBothClassesAsTheKernelDoes)
 			total = line;
 	}
 	uint64_t after = kernel_cpu_ns(w.pid(), w.tids());
-	ASSERT_EQ(top.wait(), 0) << top.err();
+	ASSERT_EQ(top.finish().status, 0) << top.err();
 	// --duration 3 at the default 1 s interval: three intervals, then the total.
 	EXPECT_EQ(intervals, 3);
 	ASSERT_FALSE(total.empty());

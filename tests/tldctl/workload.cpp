@@ -7,10 +7,7 @@
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
-#include <fstream>
 #include <grp.h>
-#include <iterator>
-#include <poll.h>
 #include <pthread.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -188,127 +185,6 @@ void Workload::stop()
 Workload::~Workload()
 {
 	stop();
-}
-
-RunResult run_command(const std::vector<std::string> &argv, uid_t uid)
-{
-	RunResult res;
-	int out[2], err[2];
-	if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
-		res.err = std::string("pipe: ") + strerror(errno);
-		return res;
-	}
-	pid_t pid = fork();
-	if (pid == 0) {
-		dup2(out[1], 1);
-		dup2(err[1], 2);
-		if (uid != uid_t(-1) && (setgroups(0, nullptr) || setgid(uid) || setuid(uid)))
-			_exit(126);
-		std::vector<char *> args;
-		for (const auto &a : argv)
-			args.push_back(const_cast<char *>(a.c_str()));
-		args.push_back(nullptr);
-		execv(args[0], args.data());
-		_exit(127);
-	}
-	close(out[1]);
-	close(err[1]);
-	pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-	int open_fds = 2;
-	while (open_fds) {
-		if (poll(fds, 2, -1) < 0 && errno != EINTR)
-			break;
-		for (int i = 0; i < 2; i++) {
-			if (fds[i].fd < 0 || !fds[i].revents)
-				continue;
-			char buf[4096];
-			ssize_t n = read(fds[i].fd, buf, sizeof(buf));
-			if (n > 0) {
-				(i ? res.err : res.out).append(buf, size_t(n));
-			} else if (n == 0 || errno != EINTR) {
-				close(fds[i].fd);
-				fds[i].fd = -1;
-				open_fds--;
-			}
-		}
-	}
-	int st = 0;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-	}
-	res.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	return res;
-}
-
-Spawned::Spawned(const std::vector<std::string> &argv, const std::vector<std::string> &env)
-{
-	int out[2];
-	char tmpl[] = "/tmp/tld-spawned-err-XXXXXX";
-	int err = mkstemp(tmpl);
-	if (err < 0 || pipe2(out, O_CLOEXEC))
-		return;
-	err_file_ = tmpl;
-	pid_ = fork();
-	if (pid_ == 0) {
-		dup2(out[1], 1);
-		dup2(err, 2);
-		for (const auto &e : env)
-			putenv(const_cast<char *>(e.c_str()));
-		std::vector<char *> args;
-		for (const auto &a : argv)
-			args.push_back(const_cast<char *>(a.c_str()));
-		args.push_back(nullptr);
-		execv(args[0], args.data());
-		_exit(127);
-	}
-	close(err);
-	close(out[1]);
-	out_ = out[0];
-}
-
-bool Spawned::read_line(std::string &line, int timeout_ms)
-{
-	for (;;) {
-		size_t nl = buf_.find('\n');
-		if (nl != std::string::npos) {
-			line = buf_.substr(0, nl);
-			buf_.erase(0, nl + 1);
-			return true;
-		}
-		pollfd p = {out_, POLLIN, 0};
-		int n = poll(&p, 1, timeout_ms);
-		if (n <= 0)
-			return false;
-		char chunk[4096];
-		ssize_t r = read(out_, chunk, sizeof(chunk));
-		if (r <= 0)
-			return false;
-		buf_.append(chunk, size_t(r));
-	}
-}
-
-int Spawned::wait()
-{
-	if (pid_ <= 0)
-		return -1;
-	int st = 0;
-	while (waitpid(pid_, &st, 0) < 0 && errno == EINTR) {
-	}
-	pid_ = -1;
-	std::ifstream in(err_file_);
-	err_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-Spawned::~Spawned()
-{
-	if (pid_ > 0) {
-		kill(pid_, SIGKILL);
-		wait();
-	}
-	if (out_ >= 0)
-		close(out_);
-	if (!err_file_.empty())
-		unlink(err_file_.c_str());
 }
 
 } // namespace tld::test

@@ -9,6 +9,8 @@
 #include <sys/types.h>
 #include <vector>
 
+#include "process.h"
+
 namespace tld::test {
 
 struct WorkloadSpec {
@@ -47,39 +49,6 @@ private:
 	int stop_fd_ = -1;
 	std::vector<pid_t> tids_;
 	std::string error_;
-};
-
-// Runs @argv (argv[0] a path), optionally as @uid, and collects its output and exit status.
-struct RunResult {
-	int status = -1; // exit code, or 128 + signal
-	std::string out;
-	std::string err;
-};
-RunResult run_command(const std::vector<std::string> &argv, uid_t uid = uid_t(-1));
-
-// A command whose output is read line by line while it runs (tldctl top --json).
-class Spawned {
-public:
-	// @env: "NAME=value" entries added to this process's environment for the command.
-	explicit Spawned(const std::vector<std::string> &argv,
-	                 const std::vector<std::string> &env = {});
-	~Spawned();
-	Spawned(const Spawned &) = delete;
-	Spawned &operator=(const Spawned &) = delete;
-
-	// The next line of stdout without its newline; false at EOF or after @timeout_ms.
-	bool read_line(std::string &line, int timeout_ms);
-	// Waits for the exit; returns the exit code (or 128 + signal). Stderr is in err().
-	int wait();
-	const std::string &err() const { return err_; }
-	pid_t pid() const { return pid_; }
-
-private:
-	pid_t pid_ = -1;
-	int out_ = -1;
-	std::string err_file_;
-	std::string err_;
-	std::string buf_;
 };
 
 } // namespace tld::test
