@@ -15,6 +15,7 @@
 #include <tld/tld.h>
 
 #include "child.h"
+#include "eventually.h"
 #include "libtld/arena.h"
 #include "sys/syscalls.h"
 #include "test_map.h"
@@ -134,8 +135,7 @@ TEST(Threads, CancelledAndDetachedThreadsRelease)
 		};
 		pthread_t cancelled;
 		ASSERT_EQ(pthread_create(&cancelled, nullptr, body, nullptr), 0);
-		while (registered.load() < 1)
-			usleep(100);
+		tld::test::eventually([] { return registered.load() >= 1; });
 		pthread_cancel(cancelled);
 		pthread_join(cancelled, nullptr);
 		EXPECT_EQ(tld::arena::live_blocks(), 0u);
@@ -148,9 +148,8 @@ TEST(Threads, CancelledAndDetachedThreadsRelease)
 		pthread_t detached;
 		ASSERT_EQ(pthread_create(&detached, nullptr, detached_body, nullptr), 0);
 		pthread_detach(detached);
-		for (int i = 0; i < 5000 && (registered.load() < 2 || tld::arena::live_blocks());
-		     i++)
-			usleep(1000);
+		tld::test::eventually(
+		        [] { return registered.load() >= 2 && !tld::arena::live_blocks(); });
 		EXPECT_EQ(registered.load(), 2);
 		EXPECT_EQ(tld::arena::live_blocks(), 0u);
 	});

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "bpffs.h"
+#include "eventually.h"
 #include "harness.h"
 #include "interop_values.h"
 #include "readers.h"
@@ -173,7 +174,7 @@ protected:
 		pid_t gpid = 0;
 		std::map<pid_t, pid_t> tids;
 		std::vector<std::map<pid_t, interop_rec>> seen(readers_.size());
-		for (int attempt = 0; attempt < 500; attempt++) {
+		eventually([&] {
 			tids = global_tids(lines[0].pid, ns, &gpid);
 			bool all = gpid != 0;
 			for (size_t r = 0; r < readers_.size() && all; r++) {
@@ -183,10 +184,8 @@ protected:
 					      seen[r].count(tids[l.tid]) &&
 					      seen[r][tids[l.tid]].key[INTEROP_K_TAG].found;
 			}
-			if (all)
-				break;
-			usleep(20000);
-		}
+			return all;
+		});
 		for (const Line &l : lines) {
 			SCOPED_TRACE("pid " + std::to_string(l.pid) + " thread " +
 			             std::to_string(l.idx) + " generation " +

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "bpffs.h"
+#include "eventually.h"
 #include "harness.h"
 #include "readers.h"
 #include "tests/tldd/harness.h"
@@ -52,10 +53,10 @@ protected:
 	{
 		App app(argv, preload_env(config_, {"HOME=/tmp"}), "/dev/null");
 		std::map<pid_t, interop_rec> seen;
-		for (int i = 0; i < 500 && seen.size() < want; i++) {
+		eventually([&] {
 			seen = readers_.back()->read(app.pid());
-			usleep(10000);
-		}
+			return seen.size() >= want;
+		});
 		std::map<pid_t, std::uint32_t> prio;
 		for (auto &[tid, rec] : seen) {
 			std::uint32_t p = 500 + static_cast<std::uint32_t>(prio.size());

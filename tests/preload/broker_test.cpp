@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 
 #include "bpffs.h"
+#include "eventually.h"
 #include "harness.h"
 #include "tests/tldd/harness.h"
 
@@ -86,6 +87,25 @@ protected:
 		}
 	}
 
+	// The preload retries a tldd it lost on a thread start, at most once a second (kRetryNs):
+	// starts threads that only exit until one has reconnected, which registers @tid again.
+	void await_reconnect(App &app, pid_t tid)
+	{
+		eventually([&] {
+			app.send("tick");
+			app.wait_ready();
+			return read_hints(map_.get()).count(tid) == 1;
+		});
+	}
+
+	static pid_t tid_of(const std::map<pid_t, std::string> &roles, const std::string &role)
+	{
+		for (auto &[tid, r] : roles)
+			if (r == role)
+				return tid;
+		return 0;
+	}
+
 	TempDir dir_;
 	BpffsMount bpffs_;
 	Tldd tldd_{bpffs_.path()};
@@ -105,8 +125,7 @@ TEST_F(PreloadBroker, UnprivilegedProgramGetsItsHints)
 	auto roles = app.wait_ready();
 	ASSERT_EQ(roles.size(), 2u) << app.err();
 	// Registration is asynchronous: the program never waits for tldd.
-	for (int i = 0; i < 100 && read_hints(map_.get()).size() < 2; i++)
-		usleep(10000);
+	eventually([&] { return read_hints(map_.get()).size() >= 2; });
 	expect_all_registered(roles);
 	EXPECT_EQ(app.finish(), 0);
 	EXPECT_EQ(app.err(), "");
@@ -149,15 +168,14 @@ TEST_F(PreloadBroker, DaemonKilledAndRestartedMidRun)
 	app.wait_ready();
 	ASSERT_GE(tldd_.stop(SIGKILL), 0);
 	app.send("spawn worker-b"); // tldd is gone: the program must not notice
-	app.wait_ready();
+	pid_t b = tid_of(app.wait_ready(), "worker-b");
 	std::string why;
 	ASSERT_TRUE(tldd_.start_ready({}, &why)) << why;
-	usleep(1100000);            // the preload retries at most once a second
-	app.send("spawn worker-c"); // reconnects and registers everyone again
+	await_reconnect(app, b);
+	app.send("spawn worker-c");
 	auto roles = app.wait_ready();
 	ASSERT_EQ(roles.size(), 4u) << app.err();
-	for (int i = 0; i < 100 && read_hints(map_.get()).size() < 4; i++)
-		usleep(10000);
+	eventually([&] { return read_hints(map_.get()).size() >= 4; });
 	expect_all_registered(roles);
 	EXPECT_EQ(app.finish(), 0);
 	EXPECT_EQ(app.err(), "");
@@ -179,8 +197,7 @@ TEST_F(PreloadBroker, FailedExecKeepsEveryThreadsHints)
 	app.send("spawn worker-b");
 	auto roles = app.wait_ready();
 	ASSERT_EQ(roles.size(), 3u) << app.err();
-	for (int i = 0; i < 300 && read_hints(map_.get()).size() < 3; i++)
-		usleep(10000);
+	eventually([&] { return read_hints(map_.get()).size() >= 3; });
 	expect_all_registered(roles);
 	EXPECT_EQ(app.finish(), 0);
 	EXPECT_EQ(app.err(), "");
@@ -214,7 +231,7 @@ TEST_F(PreloadBroker, ProgramInAnotherPidNamespaceRegistersByPidfd)
 	pid_t host = first_child(app.pid());
 	ASSERT_GT(host, 1);
 	std::vector<unsigned> prios;
-	for (int i = 0; i < 300 && prios.size() < 3; i++) {
+	eventually([&] {
 		prios.clear();
 		for (auto &[tid, h] : read_hints(map_.get())) {
 			if (h.pid != host)
@@ -223,8 +240,8 @@ TEST_F(PreloadBroker, ProgramInAnotherPidNamespaceRegistersByPidfd)
 			EXPECT_EQ(h.deadline_ns, 2000000u);
 			prios.push_back(h.prio);
 		}
-		usleep(10000);
-	}
+		return prios.size() >= 3;
+	});
 	std::sort(prios.begin(), prios.end());
 	EXPECT_EQ(prios, (std::vector<unsigned>{1, 5, 5})) << "main and two workers, by pidfd";
 	EXPECT_EQ(app.finish(), 0);
@@ -256,12 +273,11 @@ TEST_F(PreloadBroker, DaemonAppearingLaterIsPickedUp)
 	app.wait_ready();
 	std::string why;
 	ASSERT_TRUE(tldd_.start_ready({}, &why)) << why;
-	usleep(1100000); // the preload retries at most once a second
+	await_reconnect(app, app.pid()); // main: never registered before
 	app.send("spawn worker-b");
 	auto roles = app.wait_ready();
 	ASSERT_EQ(roles.size(), 3u);
-	for (int i = 0; i < 100 && read_hints(map_.get()).size() < 3; i++)
-		usleep(10000);
+	eventually([&] { return read_hints(map_.get()).size() >= 3; });
 	expect_all_registered(roles);
 	EXPECT_EQ(app.finish(), 0);
 	// The warning from the start, when there was no tldd, is not the program's to see.
@@ -273,8 +289,7 @@ TEST_F(PreloadBroker, ForkAndExecThroughTheBroker)
 	App app({app_path("threads_app"), "fork"}, preload_env(config_));
 	auto roles = app.wait_ready();
 	ASSERT_FALSE(roles.empty()) << app.err();
-	for (int i = 0; i < 100 && read_hints(map_.get()).size() < roles.size(); i++)
-		usleep(10000);
+	eventually([&] { return read_hints(map_.get()).size() >= roles.size(); });
 	auto hints = read_hints(map_.get());
 	for (auto &[tid, role] : roles)
 		EXPECT_TRUE(hints.count(tid)) << role << " " << tid << " not registered";
@@ -310,19 +325,15 @@ TEST_F(PreloadBroker, RawExecveLeavesNoEntry)
 	ASSERT_EQ(roles.size(), 1u) << app.out() << app.err();
 	const pid_t pid = app.pid();
 	// Registration is asynchronous: wait until BPF sees the hint, so the exec has one to drop.
-	bool seen = false;
-	for (int i = 0; i < 500 && !seen; i++) {
+	bool seen = eventually([&] {
 		auto hints = read_hints(map_.get());
 		auto it = hints.find(pid);
-		seen = it != hints.end() && it->second.prio == 777;
-		if (!seen)
-			usleep(10000);
-	}
+		return it != hints.end() && it->second.prio == 777;
+	});
 	ASSERT_TRUE(seen) << "python3 was never registered\n" << app.err() << tldd_.log();
 
 	app.send("exec");
-	for (int i = 0; i < 1000 && comm_of(pid) != "sleep"; i++)
-		usleep(10000);
+	eventually([&] { return comm_of(pid) == "sleep"; });
 	ASSERT_EQ(comm_of(pid), "sleep") << app.out() << app.err();
 	auto hints = read_hints(map_.get());
 	EXPECT_EQ(hints.count(pid), 0u)
@@ -353,11 +364,8 @@ TEST_F(PreloadBroker, PinnedHookOutlivesTlddAndIsNeverAttachedTwice)
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << remover.log();
 	EXPECT_NE(stat(link.c_str(), &st), 0);
 	// The kernel frees an unpinned link from a work item: give it a moment.
-	int left = hooks_on(map_.get());
-	for (int i = 0; i < 500 && left != 0; i++) {
-		usleep(10000);
-		left = hooks_on(map_.get());
-	}
+	int left = eventually_value([&] { return hooks_on(map_.get()); },
+	                            [](int n) { return n == 0; });
 	EXPECT_EQ(left, 0) << "--remove-pins left the hook attached";
 }
 
@@ -392,8 +400,7 @@ TEST_F(PreloadBroker, BoardGrowsWithTheThreads)
 		roles = app.wait_ready();
 	}
 	ASSERT_EQ(roles.size(), 701u) << app.err();
-	for (int i = 0; i < 500 && read_hints(map_.get()).size() < roles.size(); i++)
-		usleep(10000);
+	eventually([&] { return read_hints(map_.get()).size() >= roles.size(); });
 	expect_all_registered(roles);
 	std::size_t mapped = board_mapped(app.pid());
 	EXPECT_GT(mapped, 4096u);

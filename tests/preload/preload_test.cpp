@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 
 #include "bpffs.h"
+#include "eventually.h"
 #include "harness.h"
 #include "test_map.h"
 
@@ -169,17 +170,19 @@ TEST_F(PreloadDirect, KernelKeepsTaskStorageAcrossExec)
 {
 	App app({app_path("exec_probe"), bpffs_.path() + "/tld_data_map"}, {"PATH=/usr/bin:/bin"});
 	std::string out;
-	for (int i = 0; i < 200 && app.out().find("REGISTERED") == std::string::npos; i++)
+	eventually([&] {
 		app.wait_ready(50);
+		return app.out().find("REGISTERED") != std::string::npos;
+	});
 	ASSERT_NE(app.out().find("REGISTERED"), std::string::npos) << app.err();
 	// Wait until the image is sleep(1).
 	std::string comm;
-	for (int i = 0; i < 200 && comm != "sleep\n"; i++) {
+	eventually([&] {
 		std::ifstream f("/proc/" + std::to_string(app.pid()) + "/comm");
 		std::getline(f, comm);
 		comm += "\n";
-		usleep(10000);
-	}
+		return comm == "sleep\n";
+	});
 	ASSERT_EQ(comm, "sleep\n");
 	auto hints = read_hints(map_.fd());
 	ASSERT_TRUE(hints.count(app.pid())) << "the kernel dropped the entry at exec";

@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 
 #include "bpffs.h"
+#include "eventually.h"
 #include "harness.h"
 #include "test_map.h"
 #include "tests/tldd/harness.h"
@@ -122,14 +123,13 @@ TEST_F(PreloadShapesBroker, RawCloneChildLeavesTheParentsThreadsRegistered)
 	ASSERT_EQ(roles.size(), 3u) << app.out() << app.err();
 	// Registration through tldd is asynchronous: wait until it has caught up (or not).
 	std::map<pid_t, Hints> hints;
-	for (int i = 0; i < 100; i++, usleep(10000)) {
+	eventually([&] {
 		hints = read_hints(map_.get());
 		std::size_t n = 0;
 		for (auto &[tid, role] : roles)
 			n += hints.count(tid);
-		if (n == roles.size())
-			break;
-	}
+		return n == roles.size();
+	});
 	for (auto &[tid, role] : roles)
 		EXPECT_TRUE(hints.count(tid)) << role << " " << tid << " not registered";
 	EXPECT_EQ(app.finish(), 0) << app.err();

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <thread>
 
+#include "eventually.h"
 #include "fixture.h"
 #include "reader.h"
 
@@ -14,18 +15,11 @@ namespace {
 
 using Classes = std::map<pid_t, uint32_t>;
 
-// Polls the BPF reader for up to a second until it reads @want.
+// Polls the BPF reader until it reads @want; returns what it read last.
 Classes wait_for(ClassReader &reader, pid_t pid, const Classes &want)
 {
-	Classes got;
-	auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-	do {
-		got = reader.read(pid);
-		if (got == want)
-			break;
-		std::this_thread::sleep_for(std::chrono::milliseconds(20));
-	} while (std::chrono::steady_clock::now() < deadline);
-	return got;
+	return eventually_value([&] { return reader.read(pid); },
+	                        [&](const Classes &got) { return got == want; });
 }
 
 TEST_F(TldctlTest, SetChangesWhatBpfReadsWithinOneSecond)

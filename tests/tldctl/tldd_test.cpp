@@ -16,6 +16,7 @@
 #include <bpf/bpf.h>
 
 #include "child.h"
+#include "eventually.h"
 #include "fixture.h"
 #include "harness.h"
 #include "reader.h"
@@ -69,20 +70,18 @@ protected:
 		std::vector<std::string> argv = {"list", "--json"};
 		argv.insert(argv.end(), args.begin(), args.end());
 		std::vector<const Tree *> threads;
-		for (int i = 0; i < 50; i++) {
+		eventually([&] {
 			RunResult r = tldctl(argv, uid);
 			EXPECT_EQ(r.status, 0) << r.err;
 			if (r.status != 0)
-				break;
+				return true; // no use waiting: the failure above says why
 			doc = parse_json_text(r.out);
 			threads.clear();
 			for (const auto &[_, proc] : doc.get_child("processes"))
 				for (const auto &[__, t] : proc.get_child("threads"))
 					threads.push_back(&t);
-			if (threads.size() == want)
-				break;
-			std::this_thread::sleep_for(std::chrono::milliseconds(50));
-		}
+			return threads.size() == want;
+		});
 		return threads;
 	}
 
@@ -184,8 +183,7 @@ TEST_F(TldctlTlddTest, OwnerErrorsThroughTlddChangeNothing)
 	        {{"set", pid, "class=-1"}, 2, "bad value '-1' for key class (u32)"},
 	};
 	// Until setpriv has exec'ed sleep, the process is still root's.
-	for (int i = 0; i < 200 && comm_of(idle_pid) != "sleep"; i++)
-		std::this_thread::sleep_for(std::chrono::milliseconds(10));
+	eventually([&] { return comm_of(idle_pid) == "sleep"; });
 	cases.push_back(
 	        {{"set", std::to_string(idle_pid), "class=1"}, 1, "has no task local data"});
 	for (const auto &c : cases) {
@@ -543,19 +541,16 @@ TEST_P(PreloadedPython, ListShowsItsThreadsWithDecodedValues)
 	          std::string::npos)
 	        << r.out;
 
-	// set changes what a BPF program reads for each of its threads, within a second.
+	// set changes what a BPF program reads for each of its threads.
 	r = tldctl({"set", pid, "class=8"});
 	ASSERT_EQ(r.status, 0) << r.err;
 	EXPECT_EQ(r.out, "class=8 in 3 threads of process " + pid + "\n");
 	ClassReader reader(map_fd_.get());
-	Classes got;
-	auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-	do {
-		got = reader.read(py.pid());
-		if (got.size() == 3 && got.begin()->second == 8 && got.rbegin()->second == 8)
-			break;
-		std::this_thread::sleep_for(std::chrono::milliseconds(20));
-	} while (std::chrono::steady_clock::now() < deadline);
+	Classes got = eventually_value([&] { return reader.read(py.pid()); },
+	                               [](const Classes &c) {
+		                               return c.size() == 3 && c.begin()->second == 8 &&
+		                                      c.rbegin()->second == 8;
+	                               });
 	ASSERT_EQ(got.size(), 3u);
 	for (const auto &[tid, cls] : got)
 		EXPECT_EQ(cls, 8u) << "thread " << tid;

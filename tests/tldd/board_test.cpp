@@ -11,6 +11,7 @@
 
 #include "bpffs.h"
 #include "broker_client.h"
+#include "eventually.h"
 #include "harness.h"
 #include "protocol.h"
 
@@ -174,8 +175,7 @@ TEST_F(BoardTest, ThreadsGoneBeforeTheScanCostNothing)
 	EXPECT_EQ(probe.read_self().value, 3u);
 	client.close();
 	// tldd's account of the session: one registration, the live thread.
-	for (int i = 0; i < 200 && tldd.log().find("gone: ") == std::string::npos; i++)
-		usleep(10000);
+	eventually([&] { return tldd.log().find("gone: ") != std::string::npos; });
 	EXPECT_NE(tldd.log().find("gone: 1 registered, 0 rejected"), std::string::npos)
 	        << tldd.log();
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "broker_client.h"
+#include "eventually.h"
 #include "pidfd_compat.h"
 
 namespace tld::test {
@@ -77,8 +78,7 @@ int client_main(int fd, const std::string &socket, bool nobody, bool use_pidfd)
 					cv.wait(lock, [&] { return stop; });
 				});
 			}
-			while (ready.load() < cmd.n)
-				usleep(1000);
+			eventually([&] { return ready.load() >= cmd.n; });
 			rep.n = cmd.n;
 			rep.err = thread_err.load();
 			if (!rep.err)

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "codec.h"
+#include "eventually.h"
 #include "tldd_probe.skel.h"
 
 namespace tld::test {
@@ -192,16 +193,15 @@ int Tldd::stop(int sig)
 
 int Tldd::wait_exit(int timeout_ms)
 {
-	long deadline = now_ms() + timeout_ms;
-	while (pid_ > 0 && now_ms() < deadline) {
-		int status;
-		if (waitpid(pid_, &status, WNOHANG) == pid_) {
-			pid_ = -1;
-			return status;
-		}
-		usleep(10000);
-	}
-	return -1;
+	int status = -1;
+	eventually(
+	        [&] {
+		        if (pid_ > 0 && waitpid(pid_, &status, WNOHANG) == pid_)
+			        pid_ = -1;
+		        return pid_ <= 0;
+	        },
+	        std::chrono::milliseconds(timeout_ms));
+	return pid_ <= 0 ? status : -1;
 }
 
 std::string Tldd::log() const

@@ -16,6 +16,7 @@
 
 #include "bpffs.h"
 #include "client_proc.h"
+#include "eventually.h"
 #include "harness.h"
 #include "pidfd_compat.h"
 
@@ -108,7 +109,10 @@ int misbehave(int fd, const std::string &socket, pid_t test_pid)
 		stale_tid = gettid_now();
 		stale.reset(sys::pidfd_open(stale_tid, PIDFD_THREAD));
 	}).join();
-	usleep(50000); // let the exited thread be reaped
+	// Joined is not yet reaped: wait until the task is gone from /proc.
+	eventually([&] {
+		return access(("/proc/self/task/" + std::to_string(stale_tid)).c_str(), F_OK) != 0;
+	});
 	reg_pidfd(StalePidfd, stale.get());
 	a.send(TLD_BROKER_REGISTER, TLD_BROKER_F_PIDFD, 0, 1, TLD_DATA_START, 64); // no fd
 	out.error[MissingPidfd] = error_of(a);
@@ -188,8 +192,7 @@ int misbehave(int fd, const std::string &socket, pid_t test_pid)
 			std::unique_lock lock(mu);
 			cv.wait(lock, [&] { return done; });
 		});
-	while (started.load() < 5)
-		usleep(1000);
+	eventually([&] { return started.load() >= 5; });
 	for (int i = 0; i < 4; i++)
 		e.send(TLD_BROKER_REGISTER, 0, tids[i], 1 + i, TLD_DATA_START, 64);
 	if (error_of(e) != 0)
@@ -305,17 +308,22 @@ TEST(Identity, FloodingSilentClientCostsOnlyItself)
 	// every flood event was either delivered or counted as dropped in a later one. The
 	// sentinel's own answer is dropped too if the socket is still full when tldd sends it:
 	// then the next sentinel's answer counts it, so each sentinel sent but not seen is one
-	// more drop. Resending only after a quiet second keeps sentinels few.
-	constexpr std::uint32_t kLast = 0xf1f1f1;
-	std::uint32_t delivered = 0, dropped = 0, sentinels = 0;
+	// more drop. Resending only after a quiet second keeps sentinels few. Each sentinel has a
+	// sequence number of its own: an answer that comes after a later sentinel was sent (tldd
+	// was slow, not full) then still counts only the sentinels before it.
+	constexpr std::uint32_t kLast = 0xf1f1f1, kMaxSentinels = 30;
+	std::uint32_t delivered = 0, dropped = 0, sent = 0, sentinels = 0;
 	std::optional<tld_broker_event> last;
-	while (!last && sentinels < 30) {
-		flood.send(TLD_BROKER_REGISTER, 0, gettid_now(), 7, TLD_DATA_START, 64, -1, kLast);
-		sentinels++;
+	while (!last && sent < kMaxSentinels) {
+		flood.send(TLD_BROKER_REGISTER, 0, gettid_now(), 7, TLD_DATA_START, 64, -1,
+		           kLast + sent);
+		sent++;
 		while (auto e = flood.event(1000)) {
 			dropped += e->dropped;
-			if (e->hdr.seq == kLast) {
+			if (e->hdr.seq >= kLast && e->hdr.seq < kLast + kMaxSentinels) {
 				last = e;
+				sentinels = e->hdr.seq - kLast +
+				            1; // this one and those dropped before it
 				break;
 			}
 			delivered++;

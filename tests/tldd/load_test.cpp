@@ -14,6 +14,7 @@
 #include "bpffs.h"
 #include "broker_client.h"
 #include "client_proc.h"
+#include "eventually.h"
 #include "harness.h"
 
 namespace tld::test {
@@ -162,9 +163,8 @@ TEST(Load, FiftyClientsTwentyThreadsChurn)
 
 	// Every session closed: the fd count returns exactly, memory to within slack for the
 	// allocator's own bookkeeping.
-	int fds = -1;
-	for (int i = 0; i < 200 && (fds = tldd.fd_count()) != base_fds; i++)
-		usleep(50000);
+	int fds = eventually_value([&] { return tldd.fd_count(); },
+	                           [&](int n) { return n == base_fds; });
 	EXPECT_EQ(fds, base_fds);
 	// The last session's socket closes just before tldd trims its heap: RSS only after that.
 	long heap = idle_heap(tldd, 2);

@@ -11,7 +11,8 @@
  *   threads_app children       vfork+exec, posix_spawn and system() from a thread, then
  *                              announces itself: the children never touch our registrations
  *   threads_app serve          reads "spawn NAME" lines: starts a parked thread named NAME,
- *                              announces it and prints "READY"; exits at end of input
+ *                              announces it and prints "READY"; exits at end of input.
+ *                              "tick": a thread that only starts and exits, then "READY"
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -259,6 +260,15 @@ static void serve(void)
 		if (!strncmp(line, "badexec", 7)) {
 			/* An exec that fails: every thread must keep its hints. */
 			execl("/nonexistent/tld-test", "tld-test", (char *)NULL);
+			printf("READY\n");
+			fflush(stdout);
+			continue;
+		}
+		if (!strncmp(line, "tick", 4)) {
+			/* A thread start: when the preload retries a tldd it lost. */
+			pthread_t t;
+			pthread_create(&t, NULL, exits_early, NULL);
+			pthread_join(t, NULL);
 			printf("READY\n");
 			fflush(stdout);
 			continue;
