@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "bpffs.h"
-#include "broker_client.h"
 #include "harness.h"
+#include "wire/broker_client.h"
 
 namespace {
 

@@ -97,7 +97,7 @@ def tldd_running(build):
         os.mkdir(bpffs)
         subprocess.run(["mount", "-t", "bpf", "bpf", bpffs], check=True)
         pin_root, sock = os.path.join(bpffs, "tld"), os.path.join(tmp, "tldd.sock")
-        tldd = subprocess.Popen([os.path.join(build, "loader", "tldd"), "--pin-root", pin_root,
+        tldd = subprocess.Popen([os.path.join(build, "loader", "tldd", "tldd"), "--pin-root", pin_root,
                                  "--socket", sock, "--socket-mode", "0666"],
                                 stderr=subprocess.DEVNULL)
         try:

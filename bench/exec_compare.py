@@ -124,7 +124,7 @@ class Tldd:
         self.sock = f"{tmp}/tldd.sock"
         os.makedirs(self.pins)
         subprocess.run(["mount", "-t", "bpf", "bpf", self.pins], check=True)
-        self.proc = subprocess.Popen([f"{build}/loader/tldd", "--pin-root", self.pins,
+        self.proc = subprocess.Popen([f"{build}/loader/tldd/tldd", "--pin-root", self.pins,
                                       "--socket", self.sock], stderr=subprocess.DEVNULL)
         for _ in range(200):
             if os.path.exists(self.sock):

@@ -28,8 +28,8 @@
 #include <tld/tld.h>
 
 #include "process.h"
+#include "progs/dump.h"
 #include "tld_maps.skel.h"
-#include "tldctl/dump.h"
 
 namespace {
 

@@ -4,7 +4,7 @@
  * across exec, so without this the new image (a setuid one, say) would run with hints, and
  * pinned pages, chosen by the image before it, whether or not the old image ran the preload's
  * exec wrapper (issue 10, item 7). tldd attaches it once, against the pinned map, and pins the
- * link next to the map (loader/exec_hook.cpp), so it outlives tldd like the registrations do.
+ * link next to the map (loader/tldd/exec_hook.cpp), so it outlives tldd like the registrations do.
  *
  * sched_process_exec fires after the point of no return of a successful exec, in the task
  * that exec'd (the only one of its process left): a failed exec keeps its entry. The other

@@ -7,7 +7,7 @@
  *
  * The thread is looked up with bpf_task_from_pid(). Reading task->tgid to check its process
  * would need CAP_PERFMON, so the loader does that with a thread pidfd around the run
- * (loader/tldctl/setter.cpp). The key and value live in .bss,
+ * (loader/progs/setter.cpp). The key and value live in .bss,
  * written before each request, so one loaded program serves many. The key is looked up by name
  * in the task's meta page on every run, never trusted from user space: the block is user memory
  * its process may rewrite at any time, so every offset is checked against the block

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "config/keys_config.h"
-#include "dump.h"
+#include "progs/dump.h"
 
 namespace tld::ctl {
 

@@ -5,8 +5,8 @@
 #include <cstring>
 #include <iostream>
 
-#include "bpf_loader.h"
 #include "commands.h"
+#include "progs/bpf_loader.h"
 
 using namespace tld::ctl;
 

@@ -6,8 +6,8 @@
 #include <cstring>
 #include <unistd.h>
 
-#include "owner.h"
-#include "pidfd_compat.h"
+#include "progs/owner.h"
+#include "sys/pidfd_compat.h"
 #include "tldd_client.h"
 
 namespace tld::ctl {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "cli.h"
-#include "dump.h"
+#include "progs/dump.h"
 #include "sys/fd.h"
 #include "target.h"
 

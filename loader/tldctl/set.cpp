@@ -12,9 +12,9 @@
 #include "decode.h"
 #include "json.h"
 #include "map_session.h"
-#include "protocol.h"
-#include "setter.h"
+#include "progs/setter.h"
 #include "tldd_client.h"
+#include "wire/protocol.h"
 
 namespace tld::ctl {
 

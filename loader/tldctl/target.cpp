@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "owner.h"
-#include "pidfd_compat.h"
+#include "progs/owner.h"
 #include "sys/fd.h"
+#include "sys/pidfd_compat.h"
 
 namespace tld::ctl {
 

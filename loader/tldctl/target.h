@@ -5,7 +5,7 @@
 #include <string>
 #include <sys/types.h>
 
-#include "bpf_loader.h"
+#include "progs/bpf_loader.h"
 
 namespace tld::ctl {
 

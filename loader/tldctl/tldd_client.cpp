@@ -11,9 +11,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "codec.h"
-#include "protocol.h"
 #include "sys/fd.h"
+#include "wire/codec.h"
+#include "wire/protocol.h"
 
 namespace tld::ctl {
 

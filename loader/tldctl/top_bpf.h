@@ -9,7 +9,7 @@
 
 #include <tld/abi.h> // before the skeleton, which names struct tld_btf_anchor
 
-#include "bpf_loader.h"
+#include "progs/bpf_loader.h"
 #include "tldctl_top.skel.h"
 #include "top_model.h"
 

@@ -19,10 +19,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../sys/clock.h"
-#include "../sys/owned_fd.h"
-#include "../sys/syscalls.h"
 #include "keys.h"
+#include "sys/clock.h"
+#include "sys/owned_fd.h"
+#include "sys/syscalls.h"
 
 namespace tld::arena {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <tld/abi.h>
 
-#include "../sys/syscalls.h"
+#include "sys/syscalls.h"
 
 namespace tld::direct {
 

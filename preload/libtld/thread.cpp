@@ -8,9 +8,9 @@
 #include <cerrno>
 #include <pthread.h>
 
-#include "../sys/syscalls.h"
 #include "direct.h"
 #include "keys.h"
+#include "sys/syscalls.h"
 
 namespace tld::thread {
 namespace {

@@ -8,9 +8,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "protocol.h"
 #include "sys/clock.h"
 #include "sys/owned_fd.h"
+#include "wire/protocol.h"
 
 namespace tld::shim::board {
 namespace {

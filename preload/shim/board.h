@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-// The preload's half of the board (loader/protocol.h, struct tld_broker_board): a memfd shared
+// The preload's half of the board (common/wire/protocol.h, struct tld_broker_board): a memfd shared
 // with tldd where a new thread announces its block with plain stores, so registering through
 // tldd costs a thread no syscall (tldd is rung at most once per scan it makes).
 #pragma once

@@ -8,9 +8,9 @@
 #include <cerrno>
 
 #include "board.h"
-#include "broker_client.h"
 #include "libtld/keys.h"
 #include "sys/syscalls.h"
+#include "wire/broker_client.h"
 
 namespace tld::shim {
 namespace {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-// The preload's one connection to tldd (loader/broker_client), owned per process: a fork child
+// The preload's one connection to tldd (common/wire/broker_client), owned per process: a fork child
 // drops the inherited connection and opens its own with its own arena memfd.
 #pragma once
 

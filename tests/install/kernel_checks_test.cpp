@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-// loader/kernel_checks: every check passes on this kernel (6.13+, BTF, root), and each failure
-// path says the exact line docs/troubleshooting.md quotes.
+// loader/tldctl/kernel_checks: every check passes on this kernel (6.13+, BTF, root), and each
+// failure path says the exact line docs/troubleshooting.md quotes.
 #include <gtest/gtest.h>
 
 #include <cstdio>

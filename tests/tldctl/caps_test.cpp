@@ -12,9 +12,9 @@
 
 #include "child.h"
 #include "fixture.h"
+#include "progs/dump.h"
+#include "progs/setter.h"
 #include "reader.h"
-#include "tldctl/dump.h"
-#include "tldctl/setter.h"
 #include <tldctl/records.h>
 
 namespace tld::test {

@@ -5,7 +5,7 @@
 
 #include <tld/abi.h> // before the skeleton, which names struct tld_btf_anchor
 
-#include "tldctl/bpf_loader.h"
+#include "progs/bpf_loader.h"
 #include "tldctl_test_reader.skel.h"
 
 namespace tld::test {

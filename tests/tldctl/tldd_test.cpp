@@ -19,8 +19,8 @@
 #include "eventually.h"
 #include "fixture.h"
 #include "harness.h"
+#include "progs/dump.h"
 #include "reader.h"
-#include "tldctl/dump.h"
 #include "tldctl/tldd_client.h"
 
 namespace tld::test {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-// The board (loader/protocol.h): threads announced with plain stores are registered by the
+// The board (common/wire/protocol.h): threads announced with plain stores are registered by the
 // real tldd once it reads the board; threads gone before that are never registered and cost
 // no error; a board full of lies registers nothing that is not the client's.
 #include <fcntl.h>
@@ -10,10 +10,10 @@
 #include <utility>
 
 #include "bpffs.h"
-#include "broker_client.h"
 #include "eventually.h"
 #include "harness.h"
-#include "protocol.h"
+#include "wire/broker_client.h"
+#include "wire/protocol.h"
 
 namespace tld::test {
 namespace {

@@ -8,9 +8,9 @@
 #include <thread>
 #include <unistd.h>
 
-#include "broker_client.h"
 #include "eventually.h"
-#include "pidfd_compat.h"
+#include "sys/pidfd_compat.h"
+#include "wire/broker_client.h"
 
 namespace tld::test {
 

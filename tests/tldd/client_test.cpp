@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "bpffs.h"
-#include "broker_client.h"
-#include "codec.h"
 #include "harness.h"
-#include "protocol.h"
+#include "wire/broker_client.h"
+#include "wire/codec.h"
+#include "wire/protocol.h"
 
 namespace tld::test {
 namespace {

@@ -7,7 +7,7 @@
 
 #include <tld/abi.h>
 
-#include "codec.h"
+#include "wire/codec.h"
 
 namespace tld::broker {
 namespace {

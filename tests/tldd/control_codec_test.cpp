@@ -3,7 +3,7 @@
 #include <cerrno>
 #include <gtest/gtest.h>
 
-#include "codec.h"
+#include "wire/codec.h"
 
 namespace tld::broker {
 namespace {

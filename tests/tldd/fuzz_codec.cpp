@@ -9,7 +9,7 @@
 
 #include <tld/abi.h>
 
-#include "codec.h"
+#include "wire/codec.h"
 
 using tld::broker::Request;
 

@@ -23,9 +23,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "codec.h"
 #include "eventually.h"
 #include "tldd_probe.skel.h"
+#include "wire/codec.h"
 
 namespace tld::test {
 

@@ -15,8 +15,8 @@
 #include <tld/abi.h>
 
 #include "bpffs.h"
-#include "protocol.h"
 #include "sys/fd.h"
+#include "wire/protocol.h"
 
 struct tldd_probe;
 

@@ -18,7 +18,7 @@
 #include "client_proc.h"
 #include "eventually.h"
 #include "harness.h"
-#include "pidfd_compat.h"
+#include "sys/pidfd_compat.h"
 
 namespace tld::test {
 namespace {

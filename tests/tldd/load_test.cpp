@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "bpffs.h"
-#include "broker_client.h"
 #include "client_proc.h"
 #include "eventually.h"
 #include "harness.h"
+#include "wire/broker_client.h"
 
 namespace tld::test {
 namespace {

@@ -9,11 +9,11 @@
 #include <thread>
 
 #include "bpffs.h"
-#include "broker_client.h"
 #include "client_proc.h"
 #include "harness.h"
-#include "pidfd_compat.h"
+#include "sys/pidfd_compat.h"
 #include "tld/abi.h"
+#include "wire/broker_client.h"
 
 namespace tld::test {
 namespace {

@@ -13,8 +13,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "protocol.h"
 #include "setuid_peer.h"
+#include "wire/protocol.h"
 
 namespace {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-#include "setter.h"
+#include "progs/setter.h"
 
 #include <cerrno>
 #include <cstring>
@@ -8,7 +8,7 @@
 #include <sys/ioctl.h>
 #include <tldctl/records.h>
 
-#include "pidfd_compat.h"
+#include "sys/pidfd_compat.h"
 
 namespace tld::ctl {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-#include "owner.h"
+#include "progs/owner.h"
 
 #include <cerrno>
 #include <cstdlib>
@@ -7,7 +7,7 @@
 #include <string>
 #include <sys/ioctl.h>
 
-#include "pidfd_compat.h"
+#include "sys/pidfd_compat.h"
 
 namespace tld::ctl {
 

@@ -20,7 +20,7 @@
  * Control requests (tldctl), on a connection of their own that never sends HELLO; all are
  * answered, always, and carry the client's getpid() in .tid (tldd refuses them with -EXDEV
  * from another pid namespace: pids in them would not mean the same):
- *   client -> tldd: QUERY                                   tldd's state and brokered threads
+ *   client -> tldd: QUERY                                   tldd's state, counts and limits
  *                   SET        + SCM_RIGHTS(memfd)          change a hint for a process's owner
  *                   DUMP       (struct tld_broker_dump_req) read hints for a process's owner
  *   tldd -> client: ACK        QUERY: with SCM_RIGHTS(sealed memfd: struct tld_broker_report)

@@ -7,11 +7,11 @@
 #include <unordered_set>
 #include <vector>
 
-#include "codec.h"
 #include "fd_closer.h"
 #include "identity.h"
 #include "sys/fd.h"
 #include "sys/result.h"
+#include "wire/codec.h"
 
 namespace tld::tldd {
 

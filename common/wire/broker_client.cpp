@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-#include "broker_client.h"
-#include "codec.h"
+#include "wire/broker_client.h"
+#include "wire/codec.h"
 
 #include <cerrno>
 #include <cstring>
@@ -12,8 +12,8 @@
 #include <type_traits>
 #include <unistd.h>
 
-#include "protocol.h"
 #include "sys/clock.h"
+#include "wire/protocol.h"
 
 namespace tld::broker {
 

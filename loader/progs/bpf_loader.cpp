@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-#include "bpf_loader.h"
+#include "progs/bpf_loader.h"
 
 #include <cerrno>
 #include <cstdarg>

@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "protocol.h"
+#include "wire/protocol.h"
 
 namespace tld::broker {
 

@@ -8,7 +8,6 @@
 #include <cstring>
 #include <linux/magic.h>
 #include <memory>
-#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -18,7 +17,7 @@
 #include <tld/abi.h>
 
 #include "log.h"
-#include "pidfd_compat.h"
+#include "progs/uptr_probe.h"
 #include "tld_maps.skel.h"
 
 namespace tld::tldd {
@@ -66,30 +65,13 @@ Result<void> ensure_bpffs(const std::string &root)
 	return {};
 }
 
-// What matters about the value is that the kernel treats data and meta as uptrs: then a
-// lookup from user space returns them zeroed, while plain u64 fields come back as written.
-// Registers our own thread with a page of ours to find out, and removes the entry again.
+// What matters about the value is that the kernel treats data and meta as uptrs.
 Result<void> check_uptrs(int map_fd)
 {
-	void *page = mmap(nullptr, TLD_PAGE_SIZE, PROT_READ | PROT_WRITE,
-	                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (page == MAP_FAILED)
-		return error_from_errno("mmap", errno);
-	Fd self(sys::pidfd_open(gettid(), PIDFD_THREAD));
-	tld_map_value v{};
-	v.data = static_cast<tld_data_u *>(page);
-	v.meta = static_cast<tld_meta_u *>(page);
-	int key = self.get();
-	int err = self ? bpf_map_update_elem(map_fd, &key, &v, BPF_ANY) : -errno;
-	tld_map_value back{};
-	if (!err)
-		err = bpf_map_lookup_elem(map_fd, &key, &back);
-	if (self)
-		bpf_map_delete_elem(map_fd, &key);
-	munmap(page, TLD_PAGE_SIZE);
-	if (err)
-		return error_from_errno("test registration in the pinned map", err);
-	if (back.data || back.meta) {
+	Result<progs::UptrFields> fields = progs::probe_uptr_fields(map_fd);
+	if (!fields)
+		return fields.error();
+	if (*fields == progs::UptrFields::plain) {
 		LOG_E("pinned map's data/meta are not uptrs (BTF without the uptr tag)");
 		return Error{EINVAL, "pinned map is not a tld_data_map"};
 	}

@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <memory>
-#include <sys/mman.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -17,8 +16,9 @@
 
 #include <tld/abi.h> // before the skeleton, which names struct tld_btf_anchor
 
-#include "pidfd_compat.h"
+#include "progs/uptr_probe.h"
 #include "sys/fd.h"
+#include "sys/pidfd_compat.h"
 #include "tld_maps.skel.h"
 
 namespace tld::kernel {
@@ -80,32 +80,6 @@ uint64_t effective_caps()
 bool has_cap(uint64_t caps, int cap)
 {
 	return caps & (uint64_t(1) << cap);
-}
-
-// Registers this process's leader in `map_fd` with a page of our own, reads the entry back and
-// removes it. A kernel that knows uptrs returns them zeroed; one that does not, as written.
-// Return: 0 uptrs, 1 plain fields, or -errno.
-int probe_uptrs(int map_fd)
-{
-	void *page = mmap(nullptr, TLD_PAGE_SIZE, PROT_READ | PROT_WRITE,
-	                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (page == MAP_FAILED)
-		return -errno;
-	Fd self(sys::pidfd_open(getpid(), 0));
-	int key = self.get();
-	tld_map_value v{};
-	v.data = static_cast<tld_data_u *>(page);
-	v.meta = static_cast<tld_meta_u *>(page);
-	int err = self ? bpf_map_update_elem(map_fd, &key, &v, BPF_ANY) : -errno;
-	tld_map_value back{};
-	if (!err)
-		err = bpf_map_lookup_elem(map_fd, &key, &back);
-	if (self)
-		bpf_map_delete_elem(map_fd, &key);
-	munmap(page, TLD_PAGE_SIZE);
-	if (err)
-		return err < 0 ? err : -err;
-	return back.data || back.meta ? 1 : 0;
 }
 
 } // namespace
@@ -187,16 +161,17 @@ Check check_uptr()
 			            "not checked: creating a BPF map needs CAP_BPF (run as root)");
 		return make("uptr", Verdict::fail, uptr_failure(err, release()));
 	}
-	int r = probe_uptrs(bpf_map__fd(skel->maps.tld_data_map));
-	if (r == 1)
+	Result<progs::UptrFields> fields =
+	        progs::probe_uptr_fields(bpf_map__fd(skel->maps.tld_data_map));
+	if (fields && *fields == progs::UptrFields::plain)
 		return make("uptr", Verdict::fail,
 		            "kernel too old: tld needs Linux 6.13 or later for __uptr in task "
 		            "storage maps (running " +
 		                    release() + ": its uptr fields are kept as plain numbers)");
-	if (r < 0)
+	if (!fields)
 		return make("uptr", Verdict::fail,
 		            "registering a thread in a test tld_data_map: " +
-		                    std::string(strerror(-r)));
+		                    std::string(strerror(fields.error().code)));
 	return make("uptr", Verdict::ok,
 	            "task storage maps take __uptr fields (a test tld_data_map was created and "
 	            "probed)");

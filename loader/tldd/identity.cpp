@@ -6,7 +6,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#include "pidfd_compat.h"
+#include "sys/pidfd_compat.h"
 
 namespace tld::tldd {
 

@@ -11,7 +11,7 @@
 
 #include <tld/abi.h> // before the skeleton, which names struct tld_btf_anchor
 
-#include "bpf_loader.h"
+#include "progs/bpf_loader.h"
 #include "tldctl_set.skel.h"
 
 namespace tld::ctl {

@@ -12,7 +12,7 @@
 #include <tld/abi.h>
 
 #include "log.h"
-#include "pidfd_compat.h"
+#include "sys/pidfd_compat.h"
 
 namespace tld::tldd {
 

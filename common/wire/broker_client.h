@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-// The client side of the tldd broker protocol (loader/protocol.h, docs/broker.md).
+// The client side of the tldd broker protocol (common/wire/protocol.h, docs/broker.md).
 //
 // Built for libtldpreload, which calls it from a new thread's start trampoline: no exceptions,
 // no heap, no blocking on the registration path. Every request is one non-blocking send;

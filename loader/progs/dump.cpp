@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-#include "dump.h"
+#include "progs/dump.h"
 
 #include <cerrno>
 #include <cstring>

@@ -15,14 +15,14 @@
 
 #include <tld/abi.h>
 
-#include "codec.h"
 #include "log.h"
-#include "pidfd_compat.h"
+#include "progs/dump.h"
+#include "progs/owner.h"
+#include "progs/setter.h"
 #include "session.h"
 #include "sys/clock.h"
-#include "tldctl/dump.h"
-#include "tldctl/owner.h"
-#include "tldctl/setter.h"
+#include "sys/pidfd_compat.h"
+#include "wire/codec.h"
 
 namespace tld::tldd {
 

@@ -13,9 +13,9 @@
 
 #include "log.h"
 #include "notify.h"
-#include "pidfd_compat.h"
-#include "protocol.h"
 #include "sys/clock.h"
+#include "sys/pidfd_compat.h"
+#include "wire/protocol.h"
 
 namespace tld::tldd {
 
