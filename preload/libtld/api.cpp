@@ -36,7 +36,7 @@ void *tld_get_data(int map_fd, tld_key_t key)
 		return nullptr;
 	}
 	if (!tld::thread::registered()) {
-		if ((err = tld::thread::register_self(map_fd)) < 0) {
+		if ((err = tld::thread::register_own_block(map_fd)) < 0) {
 			errno = -err;
 			return nullptr;
 		}

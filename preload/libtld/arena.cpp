@@ -95,6 +95,9 @@ std::uint32_t g_fresh = 0; // next never-used block
 std::uint32_t g_q_head = kNone, g_q_tail = kNone;
 std::atomic<std::size_t> g_live{0};
 std::atomic<std::uint64_t> g_quarantine_ns{1'000'000'000};
+// Our pid for tgkill(): set at init and in a fork child (a raw clone() child before its first
+// pthread_create still shares the parent's arena, whose threads it then asks about).
+pid_t g_pid = 0;
 
 constexpr off_t chunk_offset(std::uint32_t c)
 {
@@ -122,6 +125,7 @@ int do_init()
 		return held;
 	}
 	g_meta = static_cast<char *>(meta);
+	g_pid = sys::getpid();
 	g_pages.store(1, std::memory_order_release);
 	return 0;
 }
@@ -185,7 +189,7 @@ bool reusable(std::uint32_t idx, std::uint64_t now)
 		return true;
 	if (!s.owner || waited < (quarantine < kGoneGraceNs ? quarantine : kGoneGraceNs))
 		return false;
-	return sys::tgkill(sys::getpid(), s.owner, 0) == -ESRCH;
+	return sys::tgkill(g_pid, s.owner, 0) == -ESRCH;
 }
 
 // Called with g_lock held: takes a reusable block off the quarantine FIFO, if one of the
@@ -377,6 +381,7 @@ void after_fork_child(const Block *keep)
 	if (g_init.load(std::memory_order_relaxed) != kReady)
 		return;
 	g_lock.reset();
+	g_pid = sys::getpid();
 	std::size_t pages = g_pages.load(std::memory_order_relaxed);
 
 	// A private copy at the same addresses: pointers the program holds stay valid, but the

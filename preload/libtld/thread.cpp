@@ -80,11 +80,9 @@ const arena::Block *block(int *err)
 	return &s.block;
 }
 
-int register_self(int map_fd)
+// Registers `s`, which the caller owns.
+static int register_owned(State &s, int map_fd)
 {
-	State &s = t_state;
-	if (!owned_by_caller(s))
-		return -EINVAL;
 	if (s.registered)
 		return 0;
 	int err;
@@ -101,6 +99,20 @@ int register_self(int map_fd)
 		s.map_fd = map_fd;
 	}
 	return err;
+}
+
+int register_self(int map_fd)
+{
+	State &s = t_state;
+	if (!owned_by_caller(s))
+		return -EINVAL;
+	return register_owned(s, map_fd);
+}
+
+int register_own_block(int map_fd)
+{
+	State &s = t_state;
+	return s.block ? register_owned(s, map_fd) : -EINVAL;
 }
 
 pid_t owner_tid()

@@ -35,6 +35,9 @@ pid_t owner_tid();
 
 // Registers the calling thread's block through map_fd (direct) or the backend (map_fd < 0).
 int register_self(int map_fd);
+// The same right after block() returned the block to this caller: block() has checked that the
+// caller owns it (a vfork child borrowing the TLS gets EPERM there), so no second gettid().
+int register_own_block(int map_fd);
 bool registered();
 
 // Drops the registration but keeps the block (before exec; register_self() again if exec

@@ -43,6 +43,7 @@ void unlist(void *rec)
 void fork_child()
 {
 	g_pid = sys::getpid();
+	start_slots_after_fork_child();
 	registry_after_fork_child();
 	self_record().tid = sys::gettid();
 	backend_after_fork_child();
@@ -105,7 +106,7 @@ void thread_begin(void *start_routine)
 	hints_apply(rec, name);
 	registry_add(rec);
 	pthread_setspecific(g_unlist_key, &rec);
-	(void)thread::register_self(-1);
+	(void)thread::register_own_block(-1);
 }
 
 void thread_renamed_self()

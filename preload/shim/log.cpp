@@ -39,10 +39,18 @@ void vprint(const char *fmt, va_list ap)
 	(void)r;
 }
 
+// Read once: a new thread asks three times, and each scan of the environment (a strncmp per
+// variable) cost more than the rest of the thread's start.
 bool debugging()
 {
-	const char *v = env("TLD_DEBUG");
-	return v && v[0] == '1';
+	static std::atomic<int> cached{-1};
+	int on = cached.load(std::memory_order_relaxed);
+	if (on < 0) {
+		const char *v = env("TLD_DEBUG");
+		on = v && v[0] == '1';
+		cached.store(on, std::memory_order_relaxed);
+	}
+	return on;
 }
 
 // Whether this uid was already told about `cause` since boot: a stamp file per uid and

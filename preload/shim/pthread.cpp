@@ -21,17 +21,57 @@
 
 namespace {
 
+// How pthread_create hands the start routine to the trampoline: a slot of our own, so that the
+// new thread frees nothing. A thread's first free() attaches it to a malloc arena and builds a
+// tcache that its exit tears down again: more than an empty thread costs by itself. malloc()
+// is the fallback when all slots are in flight.
 struct Start {
 	void *(*fn)(void *);
 	void *arg;
+	std::atomic<bool> taken; // only for slots of g_starts
 };
+
+constexpr unsigned kStartSlots = 64;
+struct alignas(64) StartSlot {
+	Start start;
+};
+StartSlot g_starts[kStartSlots];
+std::atomic<unsigned> g_next_start{0};
+
+bool pooled(const Start *s)
+{
+	auto *p = reinterpret_cast<const StartSlot *>(s);
+	return p >= g_starts && p < g_starts + kStartSlots;
+}
+
+Start *take_start()
+{
+	unsigned first = g_next_start.fetch_add(1, std::memory_order_relaxed);
+	for (unsigned i = 0; i < kStartSlots; i++) {
+		Start &s = g_starts[(first + i) % kStartSlots].start;
+		if (!s.taken.load(std::memory_order_relaxed) &&
+		    !s.taken.exchange(true, std::memory_order_acquire))
+			return &s;
+	}
+	return static_cast<Start *>(std::malloc(sizeof(Start)));
+}
+
+void give_back(Start *s)
+{
+	if (pooled(s))
+		s->taken.store(false, std::memory_order_release);
+	else
+		std::free(s);
+}
 
 void *trampoline(void *p)
 {
-	Start start = *static_cast<Start *>(p);
-	std::free(p);
-	tld::shim::thread_begin(reinterpret_cast<void *>(start.fn));
-	return start.fn(start.arg);
+	auto *handed = static_cast<Start *>(p);
+	void *(*fn)(void *) = handed->fn;
+	void *arg = handed->arg;
+	give_back(handed);
+	tld::shim::thread_begin(reinterpret_cast<void *>(fn));
+	return fn(arg);
 }
 
 void apply_named(tld::shim::ThreadRec &rec, void *name)
@@ -48,14 +88,23 @@ TLD_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr, voi
 	if (!tld::shim::active())
 		return tld::shim::real::pthread_create(thread, attr, fn, arg);
 	tld::shim::check_process();
-	auto *start = static_cast<Start *>(std::malloc(sizeof(Start)));
+	Start *start = take_start();
 	if (!start)
 		return tld::shim::real::pthread_create(thread, attr, fn, arg);
-	*start = {fn, arg};
+	start->fn = fn;
+	start->arg = arg;
 	int err = tld::shim::real::pthread_create(thread, attr, trampoline, start);
 	if (err)
-		std::free(start);
+		give_back(start);
 	return err;
+}
+
+void tld::shim::start_slots_after_fork_child()
+{
+	// Slots in flight belonged to pthread_create calls of the parent's other threads: their
+	// threads do not exist here.
+	for (StartSlot &slot : g_starts)
+		slot.start.taken.store(false, std::memory_order_relaxed);
 }
 
 TLD_EXPORT int pthread_setname_np(pthread_t thread, const char *name)

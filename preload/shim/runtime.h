@@ -26,6 +26,10 @@ void check_process();
 // write the configured values, list the thread and register it.
 void thread_begin(void *start_routine);
 
+// Child side of fork(): the pthread_create hand-off slots the parent's other threads had in
+// flight are free (their new threads exist only in the parent).
+void start_slots_after_fork_child();
+
 // After the thread renamed itself or was renamed: re-apply rules that match on names.
 void thread_renamed_self();
 
