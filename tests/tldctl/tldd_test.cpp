@@ -19,6 +19,7 @@
 #include "eventually.h"
 #include "fixture.h"
 #include "harness.h"
+#include "procfs.h"
 #include "progs/dump.h"
 #include "reader.h"
 #include "tldctl/tldd_client.h"
@@ -28,14 +29,6 @@ namespace {
 
 using Classes = std::map<pid_t, uint32_t>;
 using Tree = boost::property_tree::ptree;
-
-std::string comm_of(pid_t pid)
-{
-	std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
-	std::string comm;
-	std::getline(in, comm);
-	return comm;
-}
 
 class TldctlTlddTest : public ::testing::Test {
 protected:
