@@ -38,12 +38,25 @@ void fill(tld_broker_req *req, std::uint16_t type, std::uint32_t seq, std::uint3
 	req->hdr.flags = flags;
 }
 
-bool connection_lost(int err)
-{
-	return err == -EPIPE || err == -ECONNRESET || err == -ENOTCONN || err == -ECONNREFUSED;
-}
+// Holds a pthread mutex for a scope: the preload has no std::mutex (it links no libstdc++).
+class LockGuard {
+public:
+	explicit LockGuard(pthread_mutex_t *m) : m_(m) { pthread_mutex_lock(m_); }
+	~LockGuard() { pthread_mutex_unlock(m_); }
+	LockGuard(const LockGuard &) = delete;
+	LockGuard &operator=(const LockGuard &) = delete;
+
+private:
+	pthread_mutex_t *m_;
+};
 
 } // namespace
+
+bool connection_lost(int err)
+{
+	return err == -EPIPE || err == -ECONNRESET || err == -ENOTCONN || err == -ECONNREFUSED ||
+	       err == -ENOENT;
+}
 
 static_assert(std::is_trivially_destructible_v<Client>,
               "a global Client needs no exit-time destructor");
@@ -118,24 +131,19 @@ int Client::reconnect(std::uint64_t seen_state)
 {
 	if (!path_[0])
 		return -EDESTADDRREQ;
-	pthread_mutex_lock(&lock_);
+	LockGuard guard(&lock_);
 	std::uint64_t state = state_.load(std::memory_order_acquire);
 	int fd = fd_.load(std::memory_order_acquire);
 	// Somebody else already replaced the connection we saw fail.
-	if (fd >= 0 && state != seen_state && !(state & kBroken)) {
-		pthread_mutex_unlock(&lock_);
+	if (fd >= 0 && state != seen_state && !(state & kBroken))
 		return 0;
-	}
 	std::uint64_t now = sys::coarse_monotonic_ns();
-	if (now < next_try_ns_.load(std::memory_order_relaxed)) {
-		pthread_mutex_unlock(&lock_);
+	if (now < next_try_ns_.load(std::memory_order_relaxed))
 		return -ENOTCONN;
-	}
 	int s = -1;
 	int err = open_connection(&s);
 	if (err) {
 		next_try_ns_.store(now + kRetryNs, std::memory_order_relaxed);
-		pthread_mutex_unlock(&lock_);
 		return err;
 	}
 	if (fd >= 0 && !sock_id_.is(fd)) {
@@ -151,7 +159,6 @@ int Client::reconnect(std::uint64_t seen_state)
 		if (dup3(s, fd, O_CLOEXEC) < 0) {
 			err = -errno;
 			::close(s);
-			pthread_mutex_unlock(&lock_);
 			return err;
 		}
 		::close(s);
@@ -159,7 +166,6 @@ int Client::reconnect(std::uint64_t seen_state)
 		reconnects_.fetch_add(1, std::memory_order_relaxed);
 	}
 	state_.store((state | kBroken) + 1, std::memory_order_release); // next generation, healthy
-	pthread_mutex_unlock(&lock_);
 	return 0;
 }
 

@@ -19,6 +19,10 @@
 
 namespace tld::broker {
 
+// Whether a -errno from a send, a receive or a connect means tldd is gone (stopped, restarting,
+// its socket file not there yet): reconnect later instead of counting a failed request.
+bool connection_lost(int err);
+
 struct ClientStats {
 	std::uint64_t sent = 0;        // requests handed to the socket
 	std::uint64_t send_failed = 0; // requests not sent (no daemon, queue full, ...)

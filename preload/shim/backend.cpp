@@ -17,6 +17,7 @@
 #include "sys/clock.h"
 #include "sys/owned_fd.h"
 #include "sys/syscalls.h"
+#include "wire/broker_client.h"
 
 namespace tld::shim {
 namespace {
@@ -131,12 +132,6 @@ void maybe_reconnect()
 	}
 }
 
-bool lost_connection(int err)
-{
-	return err == -ENOTCONN || err == -ECONNREFUSED || err == -ENOENT || err == -EPIPE ||
-	       err == -ECONNRESET;
-}
-
 int hook_register(pid_t tid, const arena::Block &block)
 {
 	ThreadRec &rec = self_record();
@@ -172,7 +167,7 @@ int hook_register(pid_t tid, const arena::Block &block)
 	if (err) {
 		debug("thread %d not registered: %s", tid, strerror(-err));
 		// tldd is gone: retry (and catch every thread up) on a later thread start.
-		if (lost_connection(err))
+		if (broker::connection_lost(err))
 			g_path.store(kNone, std::memory_order_release);
 	}
 	return err;

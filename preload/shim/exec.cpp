@@ -24,8 +24,6 @@
 #include "runtime.h"
 #include "sys/syscalls.h"
 
-#define TLD_EXPORT extern "C" __attribute__((visibility("default")))
-
 namespace {
 
 struct Saved {

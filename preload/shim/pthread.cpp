@@ -17,8 +17,6 @@
 #include "registry.h"
 #include "runtime.h"
 
-#define TLD_EXPORT extern "C" __attribute__((visibility("default")))
-
 namespace {
 
 // How pthread_create hands the start routine to the trampoline: a slot of our own, so that the

@@ -6,6 +6,9 @@
 #include <pthread.h>
 #include <sys/types.h>
 
+// Marks our wrapper of one of these: exported under libc's name, so it wins the lookup.
+#define TLD_EXPORT extern "C" __attribute__((visibility("default")))
+
 namespace tld::shim::real {
 
 int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(void *), void *arg);
