@@ -51,7 +51,6 @@ struct Level {
 
 constexpr uint64_t kMinMemfd = 2 * 4096; // a meta page and one data page
 constexpr uint64_t kMaxMemfd = 1ull << 30;
-constexpr size_t kMaxSocketPath = 107; // sizeof(sun_path) less the NUL
 
 class BadValue : public po::error_with_option_name {
 public:
@@ -178,6 +177,7 @@ void validate(boost::any &store, const std::vector<std::string> &tokens, Level *
 {
 	po::validators::check_first_occurrence(store);
 	const std::string &s = single(tokens);
+	// notice is no setting: a level that hides it shows nothing of tldd's start either.
 	for (auto l : {LogLevel::error, LogLevel::warn, LogLevel::info, LogLevel::debug}) {
 		if (s == log_level_name(l)) {
 			store = Level{l};
@@ -228,24 +228,28 @@ struct Descriptions {
 			 "group trusted to open the pinned map and register threads directly")
 			("max-threads-per-client",
 			 po::value<ThreadLimit>()->value_name("N")
-				->default_value(ThreadLimit{{d.max_threads_per_client}}, "4096"),
+				->default_value(ThreadLimit{{d.limits.max_threads_per_client}},
+				               std::to_string(d.limits.max_threads_per_client)),
 			 "registrations one client may hold")
 			("max-memfd-bytes",
 			 po::value<ByteSize>()->value_name("SIZE")
-				->default_value(ByteSize{d.max_memfd_bytes}, "16M"),
+				->default_value(ByteSize{d.limits.max_memfd_bytes}, "16M"),
 			 "largest memfd a client may hand over (bytes, or with K, M, G)")
 			("max-clients",
 			 po::value<ClientLimit>()->value_name("N")
-				->default_value(ClientLimit{{d.max_clients}}, "1024"),
+				->default_value(ClientLimit{{d.limits.max_clients}},
+				               std::to_string(d.limits.max_clients)),
 			 "clients connected at once")
 			("registration-delay-ms",
 			 po::value<DelayMs>()->value_name("MS")
-				->default_value(DelayMs{{d.registration_delay_ms}}, "5"),
+				->default_value(DelayMs{{d.limits.registration_delay_ms}},
+				               std::to_string(d.limits.registration_delay_ms)),
 			 "how long tldd waits before registering the threads a client announces on\n"
 			 "its board (0 to 1000); threads that exit sooner are never registered")
 			("control-rate",
 			 po::value<ControlRate>()->value_name("N")
-				->default_value(ControlRate{{d.control_rate}}, "20"),
+				->default_value(ControlRate{{d.limits.control_rate}},
+				               std::to_string(d.limits.control_rate)),
 			 "tldctl requests (list, get, set, status through tldd) a second for each\n"
 			 "user but root, in bursts of as many (1 to 10000); more are refused (EBUSY)")
 			("log-level",
@@ -271,11 +275,11 @@ DaemonConfig copy_out(const po::variables_map &vm)
 	c.socket_mode = vm["socket-mode"].as<OctalMode>().v;
 	c.socket_group = vm["socket-group"].as<Group>().v;
 	c.direct_group = vm["direct-group"].as<Group>().v;
-	c.max_threads_per_client = vm["max-threads-per-client"].as<ThreadLimit>().v;
-	c.max_memfd_bytes = vm["max-memfd-bytes"].as<ByteSize>().v;
-	c.max_clients = vm["max-clients"].as<ClientLimit>().v;
-	c.registration_delay_ms = vm["registration-delay-ms"].as<DelayMs>().v;
-	c.control_rate = vm["control-rate"].as<ControlRate>().v;
+	c.limits.max_threads_per_client = vm["max-threads-per-client"].as<ThreadLimit>().v;
+	c.limits.max_memfd_bytes = vm["max-memfd-bytes"].as<ByteSize>().v;
+	c.limits.max_clients = vm["max-clients"].as<ClientLimit>().v;
+	c.limits.registration_delay_ms = vm["registration-delay-ms"].as<DelayMs>().v;
+	c.limits.control_rate = vm["control-rate"].as<ControlRate>().v;
 	c.log_level = vm["log-level"].as<Level>().v;
 	c.keys_config = vm["keys-config"].as<AbsPath>().v;
 	return c;
@@ -327,6 +331,8 @@ const char *log_level_name(LogLevel level)
 		return "error";
 	case LogLevel::warn:
 		return "warn";
+	case LogLevel::notice:
+		return "notice";
 	case LogLevel::info:
 		return "info";
 	case LogLevel::debug:

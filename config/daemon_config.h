@@ -13,29 +13,40 @@
 #include <sys/types.h>
 
 #include "config/keys_config.h"
+#include "config/log_level.h"
 #include "config/parse_error.h"
 
 namespace tld::config {
 
 inline constexpr const char *kDefaultDaemonConfigPath = TLD_CONFIG_DIR "/tldd.conf";
 
-enum class LogLevel { error, warn, info, debug };
+// What tldd holds its clients to; a reload (SIGHUP) may change them while it serves
+// (docs/broker.md, "Limits").
+struct DaemonLimits {
+	unsigned max_clients = 1024;            // clients connected at once
+	unsigned max_threads_per_client = 4096; // registrations one client may hold
+	uint64_t max_memfd_bytes = 16u << 20;   // largest memfd a client may hand over
+	// How long a board change waits before tldd reads it: threads that live shorter are never
+	// registered and cost the kernel nothing (docs/broker.md, "The board").
+	unsigned registration_delay_ms = 5;
+	// Control requests (QUERY, SET, DUMP) a second per uid but root, in bursts of as many:
+	// each runs BPF programs over many tasks, and one user must not keep tldd from
+	// registering.
+	unsigned control_rate = 20;
 
-const char *log_level_name(LogLevel level);
+	uint64_t registration_delay_ns() const { return registration_delay_ms * 1'000'000ull; }
+};
 
+// tldd's settings, the one copy from the parser through main() to each session.
 struct DaemonConfig {
 	std::string pin_root = kDefaultPinRoot;  // where the maps are pinned (a bpffs)
 	std::string socket = kDefaultSocketPath; // the broker's UNIX socket
 	unsigned socket_mode = 0666;             // permission bits of the socket, at most 0777
 	std::string socket_group;                // group owning the socket; empty: tldd's own
-	std::string direct_group;               // group trusted with direct map access; empty: none
-	unsigned max_threads_per_client = 4096; // registrations one client may hold
-	uint64_t max_memfd_bytes = 16u << 20;   // largest memfd a client may hand over
-	unsigned max_clients = 1024;            // clients connected at once
-	unsigned registration_delay_ms = 5;     // how long a board change waits before it is read
-	unsigned control_rate = 20; // tldctl requests a second per uid but root (bursts as many)
+	std::string direct_group; // group trusted with direct map access; empty: none
+	DaemonLimits limits;
 	LogLevel log_level = LogLevel::info;
-	std::string keys_config = kDefaultKeysConfigPath;
+	std::string keys_config = kDefaultKeysConfigPath; // for --check-config; tldd reads no key
 
 	std::string config_file; // the settings file that was read; empty if none was
 	bool help = false;       // --help: print daemon_help() and exit 0; nothing else is set

@@ -16,8 +16,6 @@ namespace tld::config {
 
 namespace {
 
-// The UNIX socket path limit: sizeof(sockaddr_un::sun_path) less the terminating NUL.
-constexpr size_t kMaxSocketPath = 107;
 // The kernel keeps 15 characters of a thread name (TASK_COMM_LEN 16 with the NUL).
 constexpr size_t kMaxThreadName = 15;
 

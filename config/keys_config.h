@@ -12,6 +12,7 @@
 // every error is a value naming file and line ("FILE:LINE: what is wrong").
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -31,6 +32,8 @@ namespace tld::config {
 inline constexpr const char *kDefaultKeysConfigPath = TLD_CONFIG_DIR "/keys.conf";
 inline constexpr const char *kDefaultSocketPath = "/run/tld/tldd.sock";
 inline constexpr const char *kDefaultPinRoot = "/sys/fs/bpf/tld";
+// The longest UNIX socket path: sizeof(sockaddr_un::sun_path) less the terminating NUL.
+inline constexpr std::size_t kMaxSocketPath = 107;
 
 // Bytes of a thread's block the declared keys plus dyn_reserve may use: a page less 64 bytes.
 inline constexpr unsigned kMaxBlockBytes = 4096 - 64;

@@ -48,10 +48,8 @@ void Broker::block_signals()
 	signal(SIGPIPE, SIG_IGN);
 }
 
-Broker::Broker(int listen_fd, int map_fd, int broker_map_fd, const Limits &limits,
-               unsigned max_clients)
-    : listen_fd_(listen_fd), limits_(limits), max_clients_(max_clients),
-      control_(map_fd, broker_map_fd, &limits_, &max_clients_, &sessions_)
+Broker::Broker(int listen_fd, int map_fd, int broker_map_fd, const config::DaemonLimits &limits)
+    : listen_fd_(listen_fd), limits_(limits), control_(map_fd, broker_map_fd, &limits_, &sessions_)
 {
 	ctx_.map_fd = map_fd;
 	ctx_.broker_map_fd = broker_map_fd;
@@ -79,7 +77,7 @@ Result<void> Broker::init()
 	return {};
 }
 
-Result<void> Broker::run(const std::function<void(Limits *, unsigned *)> &reload)
+Result<void> Broker::run(const std::function<void(config::DaemonLimits *)> &reload)
 {
 	epoll_event evs[64];
 	for (;;) {
@@ -185,14 +183,15 @@ void Broker::drop_unadmitted(Fd sock, uid_t uid)
 bool Broker::admit_connection(uid_t uid) const
 {
 	const std::size_t total = sessions_.size();
-	if (total >= max_clients_)
+	if (total >= limits_.max_clients)
 		return false;
 	if (uid == 0)
 		return true;
-	const unsigned for_root = max_clients_ > 1 ? std::max(1u, max_clients_ / 16) : 0;
-	if (total + for_root >= max_clients_)
+	const unsigned for_root =
+	        limits_.max_clients > 1 ? std::max(1u, limits_.max_clients / 16) : 0;
+	if (total + for_root >= limits_.max_clients)
 		return false;
-	const unsigned share = std::max(1u, max_clients_ / 2);
+	const unsigned share = std::max(1u, limits_.max_clients / 2);
 	auto it = per_uid_.find(uid);
 	return it == per_uid_.end() || it->second < share;
 }
@@ -210,7 +209,7 @@ void Broker::log_refusal(uid_t uid, const char *why)
 	}
 	LOG_W("refusing connections of uid %u: %s (%u of max-clients %u in use; %u refusals "
 	      "not logged)",
-	      uid, why, static_cast<unsigned>(sessions_.size()), max_clients_, r.unlogged);
+	      uid, why, static_cast<unsigned>(sessions_.size()), limits_.max_clients, r.unlogged);
 	r.logged_ns = now;
 	r.unlogged = 0;
 }
@@ -331,14 +330,14 @@ void Broker::pause_accept(bool pause)
 	accept_paused_ = pause;
 }
 
-bool Broker::on_signal(const std::function<void(Limits *, unsigned *)> &reload)
+bool Broker::on_signal(const std::function<void(config::DaemonLimits *)> &reload)
 {
 	signalfd_siginfo si;
 	while (read(signals_.get(), &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
 			notify::reloading();
 			LOG_N("SIGHUP: reloading the configuration");
-			reload(&limits_, &max_clients_);
+			reload(&limits_);
 			notify::send("READY=1");
 			continue;
 		}

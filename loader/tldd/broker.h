@@ -24,12 +24,11 @@ public:
 	static void block_signals();
 
 	// @map_fd: tld_data_map; @broker_map_fd: tld_broker_map, marked for every registration.
-	Broker(int listen_fd, int map_fd, int broker_map_fd, const Limits &limits,
-	       unsigned max_clients);
+	Broker(int listen_fd, int map_fd, int broker_map_fd, const config::DaemonLimits &limits);
 	Result<void> init();
 
 	// Serves until SIGTERM or SIGINT. SIGHUP calls `reload`, which may change the limits.
-	Result<void> run(const std::function<void(Limits *, unsigned *)> &reload);
+	Result<void> run(const std::function<void(config::DaemonLimits *)> &reload);
 
 	std::size_t clients() const { return sessions_.size(); }
 
@@ -37,7 +36,7 @@ private:
 	void accept_clients();
 	void on_client(int fd, std::uint32_t events);
 	void close_client(int fd);
-	bool on_signal(const std::function<void(Limits *, unsigned *)> &reload);
+	bool on_signal(const std::function<void(config::DaemonLimits *)> &reload);
 	void pause_accept(bool pause);
 	void queue_scan(int fd);
 	int scan_timeout_ms() const;
@@ -52,14 +51,13 @@ private:
 	void drop_unadmitted(Fd sock, uid_t uid);
 
 	int listen_fd_;
-	Limits limits_;
-	unsigned max_clients_;
+	config::DaemonLimits limits_;
 	Fd epoll_;
 	Fd signals_;
 	FdCloser closer_;
 	SessionContext ctx_;
 	std::unordered_map<int, std::unique_ptr<Session>> sessions_;
-	Control control_; // after limits_, max_clients_ and sessions_, which it points at
+	Control control_; // after limits_ and sessions_, which it points at
 	bool accept_paused_ = false;
 	// Board scans waiting for their delay: due time -> client fd. An entry may be stale (the
 	// client scanned at a SYNC, or left); run_due_scans() checks with the session.

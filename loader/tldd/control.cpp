@@ -60,10 +60,9 @@ bool may_read(const Peer &peer, int pidfd)
 
 } // namespace
 
-Control::Control(int map_fd, int broker_map_fd, const Limits *limits, const unsigned *max_clients,
+Control::Control(int map_fd, int broker_map_fd, const config::DaemonLimits *limits,
                  const Sessions *sessions)
-    : map_fd_(map_fd), broker_map_fd_(broker_map_fd), limits_(limits), max_clients_(max_clients),
-      sessions_(sessions)
+    : map_fd_(map_fd), broker_map_fd_(broker_map_fd), limits_(limits), sessions_(sessions)
 {}
 
 Control::~Control() = default;
@@ -74,8 +73,8 @@ Result<Fd> Control::query()
 	rep.magic = TLD_BROKER_MAGIC;
 	rep.version = TLD_BROKER_VERSION;
 	rep.tldd_pid = static_cast<__u32>(getpid());
-	rep.max_clients = *max_clients_;
-	rep.max_threads_per_client = limits_->max_threads;
+	rep.max_clients = limits_->max_clients;
+	rep.max_threads_per_client = limits_->max_threads_per_client;
 	rep.max_memfd_bytes = limits_->max_memfd_bytes;
 	for (const auto &[fd, s] : *sessions_) {
 		if (!s->has_hello())

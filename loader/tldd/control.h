@@ -10,6 +10,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "config/daemon_config.h"
 #include "identity.h"
 #include "sys/fd.h"
 #include "sys/result.h"
@@ -22,12 +23,11 @@ class Setter;
 namespace tld::tldd {
 
 class Session;
-struct Limits;
 using Sessions = std::unordered_map<int, std::unique_ptr<Session>>;
 
 class Control {
 public:
-	Control(int map_fd, int broker_map_fd, const Limits *limits, const unsigned *max_clients,
+	Control(int map_fd, int broker_map_fd, const config::DaemonLimits *limits,
 	        const Sessions *sessions);
 	~Control();
 	Control(const Control &) = delete;
@@ -50,8 +50,7 @@ public:
 private:
 	int map_fd_;
 	int broker_map_fd_;
-	const Limits *limits_;
-	const unsigned *max_clients_;
+	const config::DaemonLimits *limits_;
 	const Sessions *sessions_;
 	std::unique_ptr<ctl::Setter> setter_; // loaded on the first SET
 	std::unique_ptr<ctl::Dumper> dumper_; // loaded on the first DUMP

@@ -14,7 +14,7 @@ namespace tld::tldd {
 
 struct ListenSettings {
 	std::string path;
-	mode_t mode = 0666;
+	mode_t mode; // the socket-mode setting
 	gid_t gid = 0;
 	bool set_group = false;
 };

@@ -14,7 +14,7 @@ namespace tld::log {
 
 namespace {
 
-std::atomic<int> max_level{Info};
+std::atomic<int> max_level{static_cast<int>(Level::info)};
 bool journal = false;
 const char *prog = "tldd";
 
@@ -46,7 +46,7 @@ void init(const char *ident)
 
 void set_level(Level max)
 {
-	max_level.store(max, std::memory_order_relaxed);
+	max_level.store(static_cast<int>(max), std::memory_order_relaxed);
 }
 Level level()
 {
@@ -54,7 +54,7 @@ Level level()
 }
 bool enabled(Level l)
 {
-	return l <= max_level.load(std::memory_order_relaxed);
+	return static_cast<int>(l) <= max_level.load(std::memory_order_relaxed);
 }
 
 void write(Level l, const char *fmt, ...)
@@ -63,8 +63,9 @@ void write(Level l, const char *fmt, ...)
 		return;
 	int saved = errno;
 	char line[1024];
-	int n = journal ? snprintf(line, sizeof(line), "<%d>", l)
-	                : snprintf(line, sizeof(line), "%s: %s: ", prog, names[l]);
+	int pri = static_cast<int>(l);
+	int n = journal ? snprintf(line, sizeof(line), "<%d>", pri)
+	                : snprintf(line, sizeof(line), "%s: %s: ", prog, names[pri]);
 	va_list ap;
 	va_start(ap, fmt);
 	int m = vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);

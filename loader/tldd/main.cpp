@@ -29,17 +29,11 @@ bool group_of(const std::string &name, gid_t *gid)
 	std::string why;
 	if (name.empty())
 		return false;
-	if (!lookup_group(name, gid, &why)) {
+	if (!tld::config::resolve_group(name, *gid, why)) {
 		LOG_E("%s", why.c_str());
 		exit(1);
 	}
 	return true;
-}
-
-Limits limits_of(const Options &o)
-{
-	return Limits{o.max_threads, o.max_memfd_bytes, o.registration_delay_ms * 1'000'000ull,
-	              o.control_rate};
 }
 
 int fail(const char *step, const tld::Error &e)
@@ -65,7 +59,7 @@ bool tldd_serving(const std::string &path)
 
 // tldd --check-config, like sshd -t: the settings parsed already (errors name FILE:LINE and
 // exit 2 before this); the keys config is tldd's too, since tldctl and the preload read it.
-int check_config(const Options &opt)
+int check_config(const tld::config::DaemonConfig &opt)
 {
 	auto keys = tld::config::load_keys_config(opt.keys_config);
 	if (!keys) {
@@ -83,15 +77,22 @@ int check_config(const Options &opt)
 int main(int argc, char **argv)
 {
 	tld::log::init("tldd");
-	Options opt;
-	bool exit_now = false;
-	if (std::string err = parse_options(argc, argv, &opt, &exit_now); !err.empty()) {
-		LOG_E("%s", err.c_str());
-		return opt.check_config ? 1 : 2;
-	}
-	if (exit_now)
+	const Action action = action_of(argc, argv);
+	if (action == Action::version) {
+		printf("tldd %s\n", TLD_VERSION);
 		return 0;
-	if (opt.check_config)
+	}
+	auto parsed = parse_settings(argc, argv);
+	if (!parsed) {
+		LOG_E("%s", parsed.error().str().c_str());
+		return action == Action::check_config ? 1 : 2;
+	}
+	const tld::config::DaemonConfig &opt = parsed.value();
+	if (opt.help) {
+		print_help();
+		return 0;
+	}
+	if (action == Action::check_config)
 		return check_config(opt);
 	tld::log::set_level(opt.log_level);
 	if (!opt.config_file.empty())
@@ -100,11 +101,11 @@ int main(int argc, char **argv)
 	umask(077);
 
 	// Uninstall: remove the pins, leave running registrations to their threads.
-	if (opt.remove_pins) {
-		if (tldd_serving(opt.socket_path)) {
+	if (action == Action::remove_pins) {
+		if (tldd_serving(opt.socket)) {
 			LOG_E("a tldd is serving %s: stop it first (systemctl stop tldd), then "
 			      "--remove-pins; the pins were left in place",
-			      opt.socket_path.c_str());
+			      opt.socket.c_str());
 			return 1;
 		}
 		if (auto r = remove_exec_hook(opt.pin_root); !r)
@@ -140,26 +141,25 @@ int main(int argc, char **argv)
 	      opt.pin_root.c_str(), kExecLinkName);
 
 	// 2. The broker socket.
-	ListenSettings ls{opt.socket_path, opt.socket_mode};
+	ListenSettings ls{opt.socket, static_cast<mode_t>(opt.socket_mode)};
 	ls.set_group = group_of(opt.socket_group, &ls.gid);
 	auto listener = open_listener(ls);
 	if (!listener)
 		return fail("broker socket", listener.error());
 
 	// 3. The event loop; ready only now that the maps are pinned and the socket listens.
-	Broker broker(listener->fd.get(), pins->data_map(), pins->broker_map(), limits_of(opt),
-	              opt.max_clients);
+	Broker broker(listener->fd.get(), pins->data_map(), pins->broker_map(), opt.limits);
 	if (auto r = broker.init(); !r)
 		return fail("event loop", r.error());
 	tld::notify::send("READY=1\nSTATUS=serving");
-	LOG_N("serving %s", listener->activated ? "the activated socket" : opt.socket_path.c_str());
+	LOG_N("serving %s", listener->activated ? "the activated socket" : opt.socket.c_str());
 
-	auto reload = [&](Limits *limits, unsigned *max_clients) {
-		Options fresh;
-		bool done = false;
+	auto reload = [&](tld::config::DaemonLimits *limits) {
 		// The broker sends READY=1 after this; STATUS= says how the reload went
 		// (systemctl status shows it).
-		if (std::string err = parse_options(argc, argv, &fresh, &done); !err.empty()) {
+		auto fresh = parse_settings(argc, argv);
+		if (!fresh) {
+			const std::string err = fresh.error().str();
 			LOG_E("reload: %s; keeping the running configuration", err.c_str());
 			tld::notify::send(("STATUS=serving; reload failed, kept the running "
 			                   "configuration: " +
@@ -168,17 +168,17 @@ int main(int argc, char **argv)
 			return;
 		}
 		tld::notify::send("STATUS=serving (reloaded)");
-		if (fresh.pin_root != opt.pin_root || fresh.socket_path != opt.socket_path)
+		const tld::config::DaemonConfig &now = fresh.value();
+		if (now.pin_root != opt.pin_root || now.socket != opt.socket)
 			LOG_W("reload: pin root and socket changes take effect on restart");
-		tld::log::set_level(fresh.log_level);
-		*limits = limits_of(fresh);
-		*max_clients = fresh.max_clients;
+		tld::log::set_level(now.log_level);
+		*limits = now.limits;
 	};
 	auto r = broker.run(reload);
 
 	// 4. Stop: the socket goes, the pins stay so BPF keeps seeing every registration.
 	if (!listener->activated)
-		remove_socket_path(opt.socket_path);
+		remove_socket_path(opt.socket);
 	if (!r)
 		return fail("event loop", r.error());
 	return 0;

@@ -289,14 +289,15 @@ int Session::register_block(const Request &req, int pidfd, pid_t tid, const char
 		*why = "page beyond the memfd";
 		return err;
 	}
-	if (!threads_.count(tid) && threads_.size() >= ctx_.limits->max_threads && !make_room()) {
+	if (!threads_.count(tid) && threads_.size() >= ctx_.limits->max_threads_per_client &&
+	    !make_room()) {
 		*why = "client holds --max-threads-per-client registrations";
 		// Once per connection, whatever the rejection log's budget: the journal says why a
 		// program's later threads run without hints (tldctl status counts such clients).
 		if (!at_thread_limit_)
 			LOG_W("client pid %d uid %u: reached --max-threads-per-client (%u "
 			      "registrations); its further threads run without hints",
-			      peer_.tgid, peer_.uid, ctx_.limits->max_threads);
+			      peer_.tgid, peer_.uid, ctx_.limits->max_threads_per_client);
 		at_thread_limit_ = true;
 		return -EDQUOT;
 	}
@@ -388,7 +389,7 @@ bool Session::make_room()
 		else
 			it = threads_.erase(it);
 	}
-	return threads_.size() < ctx_.limits->max_threads;
+	return threads_.size() < ctx_.limits->max_threads_per_client;
 }
 
 void Session::reply(const Request &req, std::uint16_t type, int error, pid_t tid)

@@ -7,6 +7,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "config/daemon_config.h"
 #include "fd_closer.h"
 #include "identity.h"
 #include "sys/fd.h"
@@ -15,24 +16,13 @@
 
 namespace tld::tldd {
 
-struct Limits {
-	unsigned max_threads = 4096;
-	std::uint64_t max_memfd_bytes = 16u << 20;
-	// How long a board change waits before tldd reads it: threads that live shorter are never
-	// registered and cost the kernel nothing (docs/broker.md, "The board").
-	std::uint64_t registration_delay_ns = 5'000'000;
-	// Control requests (QUERY, SET, DUMP) a second per uid but root: each runs BPF programs
-	// over many tasks, and one user must not keep tldd from registering (docs/broker.md).
-	unsigned control_rate = 20;
-};
-
 class Control;
 
 // What a session needs from the daemon; owned by the Broker, outlives every session.
 struct SessionContext {
 	int map_fd = -1;
 	int broker_map_fd = -1; // tld_broker_map: which entries tldd made (-1: none kept)
-	const Limits *limits = nullptr;
+	const config::DaemonLimits *limits = nullptr;
 	FdCloser *closer = nullptr;
 	Control *control = nullptr; // QUERY, SET and DUMP from tldctl (control.h)
 };

@@ -102,7 +102,7 @@ void Session::schedule_scan()
 	}
 	// A pending scan covers later changes too: it re-arms the doorbell only when it runs.
 	if (!scan_due_ns_)
-		scan_due_ns_ = sys::monotonic_ns() + ctx_.limits->registration_delay_ns;
+		scan_due_ns_ = sys::monotonic_ns() + ctx_.limits->registration_delay_ns();
 }
 
 void Session::follow_board_growth()
@@ -147,10 +147,10 @@ bool Session::scan_board()
 		return !fatal_;
 	auto *hdr = static_cast<tld_broker_board *>(board_);
 	if (!scanning_) {
-		__atomic_store_n(
-		        &hdr->delay_ms,
-		        static_cast<std::uint32_t>(ctx_.limits->registration_delay_ns / 1'000'000),
-		        __ATOMIC_RELAXED);
+		__atomic_store_n(&hdr->delay_ms,
+		                 static_cast<std::uint32_t>(ctx_.limits->registration_delay_ns() /
+		                                            1'000'000),
+		                 __ATOMIC_RELAXED);
 		// Armed before reading: a slot stored after this read will ring again
 		// (protocol.h).
 		__atomic_store_n(&hdr->armed, 1u, __ATOMIC_SEQ_CST);

@@ -41,11 +41,11 @@ TEST_F(DaemonConfigTest, DefaultsWithoutAFile)
 	EXPECT_EQ(c.socket_mode, 0666u);
 	EXPECT_EQ(c.socket_group, "");
 	EXPECT_EQ(c.direct_group, "");
-	EXPECT_EQ(c.max_threads_per_client, 4096u);
-	EXPECT_EQ(c.max_memfd_bytes, 16u << 20);
-	EXPECT_EQ(c.max_clients, 1024u);
-	EXPECT_EQ(c.registration_delay_ms, 5u);
-	EXPECT_EQ(c.control_rate, 20u);
+	EXPECT_EQ(c.limits.max_threads_per_client, 4096u);
+	EXPECT_EQ(c.limits.max_memfd_bytes, 16u << 20);
+	EXPECT_EQ(c.limits.max_clients, 1024u);
+	EXPECT_EQ(c.limits.registration_delay_ms, 5u);
+	EXPECT_EQ(c.limits.control_rate, 20u);
 	EXPECT_EQ(c.log_level, LogLevel::info);
 	EXPECT_EQ(c.keys_config, kDefaultKeysConfigPath);
 	EXPECT_EQ(c.config_file, "");
@@ -66,11 +66,11 @@ TEST_F(DaemonConfigTest, FileSettings)
 	EXPECT_EQ(c.socket_mode, 0600u);
 	EXPECT_EQ(c.socket_group, "tld");
 	EXPECT_EQ(c.direct_group, "0");
-	EXPECT_EQ(c.max_threads_per_client, 8u);
-	EXPECT_EQ(c.max_memfd_bytes, 65536u);
-	EXPECT_EQ(c.max_clients, 3u);
-	EXPECT_EQ(c.registration_delay_ms, 0u);
-	EXPECT_EQ(c.control_rate, 10000u);
+	EXPECT_EQ(c.limits.max_threads_per_client, 8u);
+	EXPECT_EQ(c.limits.max_memfd_bytes, 65536u);
+	EXPECT_EQ(c.limits.max_clients, 3u);
+	EXPECT_EQ(c.limits.registration_delay_ms, 0u);
+	EXPECT_EQ(c.limits.control_rate, 10000u);
 	EXPECT_EQ(c.log_level, LogLevel::debug);
 	EXPECT_EQ(c.keys_config, "/tmp/keys.conf");
 	EXPECT_EQ(c.config_file, conf_);
@@ -81,7 +81,7 @@ TEST_F(DaemonConfigTest, CommandLineWins)
 	write("max-clients = 3\nlog-level = debug\n");
 	auto r = parse({"--max-clients=9", "--socket", "/tmp/cli.sock"});
 	ASSERT_TRUE(r.ok()) << r.error().str();
-	EXPECT_EQ(r.value().max_clients, 9u);
+	EXPECT_EQ(r.value().limits.max_clients, 9u);
 	EXPECT_EQ(r.value().log_level, LogLevel::debug);
 	EXPECT_EQ(r.value().socket, "/tmp/cli.sock");
 }
@@ -92,7 +92,7 @@ TEST_F(DaemonConfigTest, ExplicitConfigFile)
 	test::write_file(other, "max-clients = 5\n");
 	auto r = parse({"--config", other});
 	ASSERT_TRUE(r.ok()) << r.error().str();
-	EXPECT_EQ(r.value().max_clients, 5u);
+	EXPECT_EQ(r.value().limits.max_clients, 5u);
 	EXPECT_EQ(r.value().config_file, other);
 	std::string missing = dir_.path() + "/missing.conf";
 	EXPECT_EQ(error({"-c", missing}), missing + ": cannot open: No such file or directory");
@@ -212,9 +212,9 @@ TEST_F(DaemonConfigTest, SampleFileGivesTheDefaults)
 	EXPECT_EQ(c.socket_mode, d.socket_mode);
 	EXPECT_EQ(c.socket_group, d.socket_group);
 	EXPECT_EQ(c.direct_group, d.direct_group);
-	EXPECT_EQ(c.max_threads_per_client, d.max_threads_per_client);
-	EXPECT_EQ(c.max_memfd_bytes, d.max_memfd_bytes);
-	EXPECT_EQ(c.max_clients, d.max_clients);
+	EXPECT_EQ(c.limits.max_threads_per_client, d.limits.max_threads_per_client);
+	EXPECT_EQ(c.limits.max_memfd_bytes, d.limits.max_memfd_bytes);
+	EXPECT_EQ(c.limits.max_clients, d.limits.max_clients);
 	EXPECT_EQ(c.log_level, d.log_level);
 	// The sample is written for a /usr install; cmake/install-time.cmake rewrites this line to
 	// the keys.conf of the prefix it installs to.
