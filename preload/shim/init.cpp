@@ -101,8 +101,11 @@ void thread_begin(void *start_routine)
 	      block->start);
 	if (start_routine && hints_need_start_symbol())
 		rec.start_symbol = start_symbol(start_routine);
-	char name[16];
-	current_thread_name(name);
+	// The name matters only to rules by thread name (and the debug lines): a prctl less in
+	// each process and thread otherwise.
+	char name[16] = "";
+	if (hints_follow_names() || debug_enabled())
+		current_thread_name(name);
 	hints_apply(rec, name);
 	registry_add(rec);
 	pthread_setspecific(g_unlist_key, &rec);
