@@ -7,8 +7,10 @@
 #include <string>
 
 #include "config/ini.h"
+#include "helpers.h"
 
 using namespace tld::config;
+using tld::test::error_line;
 
 namespace {
 
@@ -35,10 +37,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	auto r = tokenize_ini(text, "fuzz.ini");
 	if (!r) {
-		check(r.error().file == "fuzz.ini");
-		check(r.error().line >= 1 && r.error().line <= lines);
-		check(!r.error().message.empty());
-		check(r.error().message.size() < 256); // the echo of a bad line is cut
+		const int line = error_line(r.error(), "fuzz.ini");
+		check(line >= 1 && line <= lines);
+		check(!r.error().reason.empty());
+		check(r.error().reason.size() < 256); // the echo of a bad line is cut
 		return 0;
 	}
 	const auto &entries = r.value();

@@ -8,8 +8,10 @@
 #include <tld/abi.h>
 
 #include "config/keys_config.h"
+#include "helpers.h"
 
 using namespace tld::config;
+using tld::test::error_line;
 
 namespace {
 
@@ -30,9 +32,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	auto r = parse_keys_config(text, "fuzz.conf");
 	if (!r) {
-		check(r.error().file == "fuzz.conf");
-		check(r.error().line >= 0 && r.error().line <= lines);
-		check(!r.error().message.empty());
+		const int line = error_line(r.error(), "fuzz.conf");
+		check(line >= 0 && line <= lines);
+		check(!r.error().reason.empty());
 		return 0;
 	}
 	KeysConfig &c = r.value();
@@ -66,7 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (set) {
 		c.overrides = std::move(set).value();
 	} else {
-		check(set.error().file == "TLD_SET" && set.error().line >= 1);
+		check(error_line(set.error(), "TLD_SET") >= 1);
 	}
 	std::vector<uint8_t> out(c.packed_size + 1, 0xee);
 	for (const Rule &rule : c.rules) {
