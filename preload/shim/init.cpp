@@ -102,8 +102,7 @@ void thread_begin(void *start_routine)
 	if (start_routine && hints_need_start_symbol())
 		rec.start_symbol = start_symbol(start_routine);
 	char name[16];
-	current_thread_name(name);
-	hints_apply(rec, name);
+	hints_apply(rec, thread_name_for_hints(name));
 	registry_add(rec);
 	pthread_setspecific(g_unlist_key, &rec);
 	(void)thread::register_own_block(-1);

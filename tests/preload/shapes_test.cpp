@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <fstream>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -89,6 +90,43 @@ TEST_F(PreloadShapes, SeccompAllowlistProgramSurvivesItsThreads)
 		int status = app.finish();
 		EXPECT_EQ(status, 0) << "status " << status << " " << app.err();
 	}
+}
+
+// How many prctl(PR_GET_NAME) calls python3 makes starting 4 threads under the preload with
+// `config`, counted by strace (the preload reads a new thread's name only for rules by name).
+int name_reads(const std::string &config, const TempDir &dir)
+{
+	std::string trace = dir.path() + "/strace.out";
+	std::vector<std::string> argv = {"/usr/bin/strace", "-f", "-qq", "-e",
+	                                 "trace=prctl",     "-o", trace};
+	for (const std::string &var : preload_env(config)) {
+		argv.push_back("-E");
+		argv.push_back(var);
+	}
+	for (const char *arg :
+	     {"/usr/bin/python3", "-c",
+	      "import threading\n"
+	      "ts = [threading.Thread(target=len, args=('',)) for _ in range(4)]\n"
+	      "[t.start() for t in ts]\n[t.join() for t in ts]\n"})
+		argv.push_back(arg);
+	RunResult r = run(argv, {"PATH=/usr/bin:/bin"});
+	EXPECT_EQ(r.status, 0) << r.err;
+	std::ifstream in(trace);
+	int n = 0;
+	for (std::string line; std::getline(in, line);)
+		n += line.find("PR_GET_NAME") != std::string::npos;
+	return n;
+}
+
+// Old code: every new thread asked the kernel its name, whether a rule matched on it or not.
+TEST_F(PreloadShapes, NewThreadsReadTheirNameOnlyForRulesByName)
+{
+	EXPECT_GE(name_reads(config_, dir_), 4) << "test.conf has rules by thread name";
+	std::string no_names = dir_.path() + "/no-names.conf";
+	std::ofstream(no_names) << "[options]\nregistration = direct\npin_root = " << bpffs_.path()
+	                        << "\n[key.prio]\ntype = u32\ndefault = 1\n"
+	                        << "[rule.py]\nexe = python3*\nset = prio = 3\n";
+	EXPECT_EQ(name_reads(no_names, dir_), 0);
 }
 
 // Through the real tldd: the child shares its parent's socket, board and arena until it
