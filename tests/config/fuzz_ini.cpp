@@ -7,18 +7,12 @@
 #include <string>
 
 #include "config/ini.h"
-#include "helpers.h"
+#include "fuzz_check.h"
 
 using namespace tld::config;
-using tld::test::error_line;
+using tld::test::check;
 
 namespace {
-
-void check(bool ok)
-{
-	if (!ok)
-		abort();
-}
 
 bool trimmed(const std::string &s)
 {
@@ -31,15 +25,11 @@ bool trimmed(const std::string &s)
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	std::string_view text(reinterpret_cast<const char *>(data), size);
-	int lines = 1;
-	for (char c : text)
-		lines += c == '\n';
+	int lines = tld::test::line_count(text);
 
 	auto r = tokenize_ini(text, "fuzz.ini");
 	if (!r) {
-		const int line = error_line(r.error(), "fuzz.ini");
-		check(line >= 1 && line <= lines);
-		check(!r.error().reason.empty());
+		tld::test::check_error(r.error(), "fuzz.ini", 1, text);
 		check(r.error().reason.size() < 256); // the echo of a bad line is cut
 		return 0;
 	}

@@ -49,25 +49,6 @@ inline std::vector<uint8_t> encoded(std::string_view type_name, std::string_view
 	return out;
 }
 
-// The line a config error names in @file: LINE of "FILE:LINE", 0 for "FILE", -1 when the error
-// is about something else.
-inline int error_line(const Error &e, std::string_view file)
-{
-	std::string_view at = e.context;
-	if (at == file)
-		return 0;
-	if (at.size() <= file.size() + 1 || at.substr(0, file.size()) != file ||
-	    at[file.size()] != ':')
-		return -1;
-	int line = 0;
-	for (char c : at.substr(file.size() + 1)) {
-		if (c < '0' || c > '9' || line > 1'000'000)
-			return -1;
-		line = line * 10 + (c - '0');
-	}
-	return line;
-}
-
 inline void write_file(const std::string &path, std::string_view text)
 {
 	std::ofstream(path, std::ios::binary) << text;

@@ -13,27 +13,17 @@
 #include <bpf/bpf.h>
 
 #include "bpffs.h"
+#include "broker_fixture.h"
+#include "direct_fixture.h"
 #include "eventually.h"
 #include "harness.h"
-#include "test_map.h"
 #include "tests/tldd/harness.h"
 
 namespace tld::test {
 namespace {
 
-class PreloadShapes : public ::testing::Test {
+class PreloadShapes : public DirectPreloadTest {
 protected:
-	void SetUp() override
-	{
-		ASSERT_TRUE(bpffs_.ok());
-		ASSERT_GE(map_.fd(), 0) << map_.error();
-		ASSERT_EQ(bpf_obj_pin(map_.fd(), (bpffs_.path() + "/tld_data_map").c_str()), 0)
-		        << strerror(errno);
-		config_ = write_config(dir_.path(),
-		                       "registration = direct\npin_root = " + bpffs_.path() +
-		                               "\nsocket = " + dir_.path() + "/none.sock\n");
-	}
-
 	// Every live thread of `pid` carries hints.
 	void expect_all_registered(pid_t pid)
 	{
@@ -43,11 +33,6 @@ protected:
 		for (pid_t tid : live)
 			EXPECT_TRUE(hints.count(tid)) << "live thread " << tid << " not registered";
 	}
-
-	TempDir dir_;
-	BpffsMount bpffs_;
-	TestMap map_;
-	std::string config_;
 };
 
 // Old code: no fork handler runs in a raw clone child, so it took the parent's thread state
@@ -131,28 +116,7 @@ TEST_F(PreloadShapes, NewThreadsReadTheirNameOnlyForRulesByName)
 
 // Through the real tldd: the child shares its parent's socket, board and arena until it
 // notices it is a process of its own.
-class PreloadShapesBroker : public ::testing::Test {
-protected:
-	void SetUp() override
-	{
-		ASSERT_TRUE(bpffs_.ok());
-		std::string why;
-		ASSERT_TRUE(tldd_.start_ready({}, &why)) << why;
-		map_.reset(bpf_obj_get((tldd_.pin_root + "/tld_data_map").c_str()));
-		ASSERT_TRUE(map_) << strerror(errno);
-		config_ = write_config(dir_.path(),
-		                       "registration = broker\nsocket = " + tldd_.socket_path +
-		                               "\npin_root = " + tldd_.pin_root + "\n");
-		chmod(dir_.path().c_str(), 0755);
-		chmod(config_.c_str(), 0644);
-	}
-
-	TempDir dir_;
-	BpffsMount bpffs_;
-	Tldd tldd_{bpffs_.path()};
-	Fd map_;
-	std::string config_;
-};
+class PreloadShapesBroker : public BrokerPreloadTest {};
 
 TEST_F(PreloadShapesBroker, RawCloneChildLeavesTheParentsThreadsRegistered)
 {

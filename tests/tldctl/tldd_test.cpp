@@ -19,6 +19,7 @@
 #include "eventually.h"
 #include "fixture.h"
 #include "harness.h"
+#include "procfs.h"
 #include "progs/dump.h"
 #include "reader.h"
 #include "tldctl/tldd_client.h"
@@ -37,14 +38,6 @@ int answer_of(const Result<int> &r, std::string *why)
 	return r.error().negative();
 }
 using Tree = boost::property_tree::ptree;
-
-std::string comm_of(pid_t pid)
-{
-	std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
-	std::string comm;
-	std::getline(in, comm);
-	return comm;
-}
 
 class TldctlTlddTest : public ::testing::Test {
 protected:
