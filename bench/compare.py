@@ -82,7 +82,10 @@ type = bool
 
 [key.deadline_ns]
 type = u64
+"""
 
+# A rule by thread name makes every new thread read its name (one prctl more).
+BY_NAME_RULE = """
 [rule.workers]
 thread = bench*
 set = prio = 5
@@ -122,11 +125,13 @@ def thread_create(build, repetitions, min_time):
     results = {}
     with tldd_running(build) as (tmp, pin_root, sock):
         envs = {"none": {}}
-        for mode in ("direct", "broker"):
-            conf = os.path.join(tmp, f"{mode}.conf")
+        for variant, mode, rule in (("direct", "direct", BY_NAME_RULE),
+                                    ("broker", "broker", BY_NAME_RULE),
+                                    ("broker-no-name-rule", "broker", "")):
+            conf = os.path.join(tmp, f"{variant}.conf")
             with open(conf, "w") as f:
-                f.write(PRELOAD_CONFIG.format(mode=mode, socket=sock, pin_root=pin_root))
-            envs[mode] = {"LD_PRELOAD": preload, "TLD_CONFIG": conf}
+                f.write(PRELOAD_CONFIG.format(mode=mode, socket=sock, pin_root=pin_root) + rule)
+            envs[variant] = {"LD_PRELOAD": preload, "TLD_CONFIG": conf}
         for _ in range(repetitions):
             order = list(envs)
             random.shuffle(order)
@@ -230,20 +235,21 @@ def thread_table(args):
     for bench, label in (("BM_CreateJoin/real_time", "pthread_create + join, empty thread"),
                          ("BM_CreateOnly/real_time", "pthread_create alone (the caller's wait)")):
         base = create[("none", bench)]
-        rows.append([label, f"{base:.0f}",
-                     f"{create[('direct', bench)]:.0f} ({create[('direct', bench)] / base:.2f}x)",
-                     f"{create[('broker', bench)]:.0f} ({create[('broker', bench)] / base:.2f}x)"])
+        rows.append([label, f"{base:.0f}"] +
+                    [f"{create[(v, bench)]:.0f} ({create[(v, bench)] / base:.2f}x)"
+                     for v in ("direct", "broker", "broker-no-name-rule")])
     print("\nThread creation under libtldpreload.so, ns (wall time; median of "
           f"{args.repetitions} interleaved runs)\n")
-    print(table(["benchmark", "no preload", "preload, direct", "preload, through tldd"], rows,
-                args.markdown))
+    print(table(["benchmark", "no preload", "preload, direct", "preload, through tldd",
+                 "through tldd, no rule by thread name"], rows, args.markdown))
     base = create[("none", "BM_CreateJoin/real_time")]
     floor = create[("none", "BM_CreateJoinOwnPidfd/real_time")]
     print(f"\nKernel floor of registering synchronously (no preload): a thread that only opens "
           f"and closes its own pidfd takes {floor:.0f} ns, {floor / base:.2f}x an empty one")
     print("Target: pthread_create + join within 1.10x: "
           f"direct {create[('direct', 'BM_CreateJoin/real_time')] / base:.2f}x, "
-          f"through tldd {create[('broker', 'BM_CreateJoin/real_time')] / base:.2f}x")
+          f"through tldd {create[('broker', 'BM_CreateJoin/real_time')] / base:.2f}x, "
+          f"without a rule by name {create[('broker-no-name-rule', 'BM_CreateJoin/real_time')] / base:.2f}x")
 
 
 if __name__ == "__main__":

@@ -150,8 +150,7 @@ int hook_register(pid_t tid, const arena::Block &block)
 		rec.self = pthread_self();
 		rec.block = block;
 		char name[16];
-		current_thread_name(name);
-		hints_apply(rec, name);
+		hints_apply(rec, thread_name_for_hints(name));
 		registry_add(rec);
 	}
 	int err = register_one(rec);

@@ -31,6 +31,10 @@ void hints_apply(ThreadRec &rec, const char *thread_name);
 // Reads the calling thread's name (comm) into buf[16].
 void current_thread_name(char buf[16]);
 
+// The calling thread's name for hints_apply(), read into buf[16] only if a rule or the debug
+// log uses it; nullptr (unknown) otherwise.
+const char *thread_name_for_hints(char buf[16]);
+
 // The symbol name of a thread start routine, or nullptr if it has none that dladdr can see.
 const char *start_symbol(void *fn);
 

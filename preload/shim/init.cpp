@@ -101,12 +101,8 @@ void thread_begin(void *start_routine)
 	      block->start);
 	if (start_routine && hints_need_start_symbol())
 		rec.start_symbol = start_symbol(start_routine);
-	// The name matters only to rules by thread name (and the debug lines): a prctl less in
-	// each process and thread otherwise.
-	char name[16] = "";
-	if (hints_follow_names() || debug_enabled())
-		current_thread_name(name);
-	hints_apply(rec, name);
+	char name[16];
+	hints_apply(rec, thread_name_for_hints(name));
 	registry_add(rec);
 	pthread_setspecific(g_unlist_key, &rec);
 	(void)thread::register_own_block(-1);

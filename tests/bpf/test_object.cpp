@@ -4,11 +4,10 @@
 #include <bpf/bpf.h>
 
 #include <cerrno>
-#include <cstdarg>
-#include <cstdio>
 #include <cstring>
 #include <mutex>
 
+#include "progs/bpf_loader.h"
 #include "tld_test_v1.skel.h"
 #include "tld_test_v2.skel.h"
 #include "tld_test_v3.skel.h"
@@ -23,44 +22,26 @@ const Flavour kFlavours[3] = {
 
 namespace {
 
-std::mutex log_mutex;
-std::string log_text;
-
-int capture_print(enum libbpf_print_level level, const char *fmt, va_list args)
-{
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	// A verifier log arrives as one message of any length; its reason is at the end.
-	va_list copy;
-	va_copy(copy, args);
-	int n = vsnprintf(nullptr, 0, fmt, copy);
-	va_end(copy);
-	if (n <= 0)
-		return n;
-	std::string text(static_cast<size_t>(n) + 1, '\0');
-	vsnprintf(text.data(), text.size(), fmt, args);
-	text.resize(static_cast<size_t>(n));
-	std::lock_guard<std::mutex> lock(log_mutex);
-	log_text += text;
-	return n;
-}
-
-// Installed before main so every libbpf call in the test binary is captured.
-[[maybe_unused]] const bool print_installed = [] {
-	libbpf_set_print(capture_print);
+// Installed before main so every libbpf call in the test binary is collected, by tldctl's own
+// collector (progs/bpf_loader.h). It keeps the last 400 lines: a verifier log's reason is at
+// its end.
+[[maybe_unused]] const bool log_collected = [] {
+	ctl::capture_libbpf_log(false);
 	return true;
 }();
+
+std::mutex log_mutex;
+std::string log_taken; // what the collector held at the last take_libbpf_log()
 
 } // namespace
 
 std::string take_libbpf_log()
 {
 	std::lock_guard<std::mutex> lock(log_mutex);
-	std::string out;
-	out.swap(log_text);
-	// The verifier's reason is at the end of its log; keep the tail of a long one.
-	if (out.size() > 16384)
-		out = "...\n" + out.substr(out.size() - 16384);
+	std::string now = ctl::libbpf_log_tail(400);
+	// Only the lines since the last take; all it holds if it has dropped old lines since.
+	std::string out = now.starts_with(log_taken) ? now.substr(log_taken.size()) : now;
+	log_taken = std::move(now);
 	return out;
 }
 

@@ -7,16 +7,12 @@
 #include <string>
 
 #include "config/ini.h"
+#include "fuzz_check.h"
 
 using namespace tld::config;
+using tld::test::check;
 
 namespace {
-
-void check(bool ok)
-{
-	if (!ok)
-		abort();
-}
 
 bool trimmed(const std::string &s)
 {
@@ -29,16 +25,12 @@ bool trimmed(const std::string &s)
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	std::string_view text(reinterpret_cast<const char *>(data), size);
-	int lines = 1;
-	for (char c : text)
-		lines += c == '\n';
+	int lines = tld::test::line_count(text);
 
 	auto r = tokenize_ini(text, "fuzz.ini");
 	if (!r) {
-		check(r.error().file == "fuzz.ini");
-		check(r.error().line >= 1 && r.error().line <= lines);
-		check(!r.error().message.empty());
-		check(r.error().message.size() < 256); // the echo of a bad line is cut
+		tld::test::check_error(r.error(), "fuzz.ini", 1, text);
+		check(r.error().reason.size() < 256); // the echo of a bad line is cut
 		return 0;
 	}
 	const auto &entries = r.value();

@@ -8,31 +8,17 @@
 #include <tld/abi.h>
 
 #include "config/keys_config.h"
+#include "fuzz_check.h"
 
 using namespace tld::config;
-
-namespace {
-
-void check(bool ok)
-{
-	if (!ok)
-		abort();
-}
-
-} // namespace
+using tld::test::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	std::string_view text(reinterpret_cast<const char *>(data), size);
-	int lines = 1;
-	for (char c : text)
-		lines += c == '\n';
-
 	auto r = parse_keys_config(text, "fuzz.conf");
 	if (!r) {
-		check(r.error().file == "fuzz.conf");
-		check(r.error().line >= 0 && r.error().line <= lines);
-		check(!r.error().message.empty());
+		tld::test::check_error(r.error(), "fuzz.conf", 0, text);
 		return 0;
 	}
 	KeysConfig &c = r.value();
@@ -66,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (set) {
 		c.overrides = std::move(set).value();
 	} else {
-		check(set.error().file == "TLD_SET" && set.error().line >= 1);
+		check(tld::test::error_line(set.error(), "TLD_SET") >= 1);
 	}
 	std::vector<uint8_t> out(c.packed_size + 1, 0xee);
 	for (const Rule &rule : c.rules) {

@@ -7,16 +7,12 @@
 #include <string>
 
 #include "config/values.h"
+#include "fuzz_check.h"
 
 using namespace tld::config;
+using tld::test::check;
 
 namespace {
-
-void check(bool ok)
-{
-	if (!ok)
-		abort();
-}
 
 void check_set_list(std::string_view list)
 {

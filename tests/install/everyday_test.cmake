@@ -11,17 +11,7 @@
 # Inputs (-D): SRC (source tree) WORK (scratch directory)
 cmake_minimum_required(VERSION 3.25)
 
-function(run)
-  execute_process(COMMAND ${ARGN} WORKING_DIRECTORY "${WORK}"
-                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  string(REPLACE ";" " " cmd "${ARGN}")
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "FAILED (${rc}): ${cmd}\n${out}${err}")
-  endif()
-  message("$ ${cmd}")
-  set(RUN_OUT "${out}" PARENT_SCOPE)
-  set(RUN_ERR "${err}" PARENT_SCOPE)
-endfunction()
+include("${CMAKE_CURRENT_LIST_DIR}/run.cmake")
 
 set(B "${WORK}/b")
 set(P "${WORK}/p")

@@ -14,22 +14,7 @@ cmake_minimum_required(VERSION 3.25)
 set(ROOT "${WORK}/root")
 set(P "${ROOT}${PREFIX}")
 
-# Runs a command; any failure ends the test with the command and its output.
-function(run)
-  cmake_parse_arguments(R "" "WORKING_DIRECTORY" "" ${ARGN})
-  if(NOT R_WORKING_DIRECTORY)
-    set(R_WORKING_DIRECTORY "${WORK}")
-  endif()
-  execute_process(COMMAND ${R_UNPARSED_ARGUMENTS} WORKING_DIRECTORY "${R_WORKING_DIRECTORY}"
-                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  string(REPLACE ";" " " cmd "${R_UNPARSED_ARGUMENTS}")
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "FAILED (${rc}): ${cmd}\n${out}${err}")
-  endif()
-  message("$ ${cmd}")
-  set(RUN_OUT "${out}" PARENT_SCOPE)
-  set(RUN_ERR "${err}" PARENT_SCOPE)
-endfunction()
+include("${CMAKE_CURRENT_LIST_DIR}/run.cmake")
 
 function(expect_exists)
   foreach(f ${ARGN})

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "bpffs.h"
+#include "broker_fixture.h"
 #include "eventually.h"
 #include "harness.h"
 #include "interop_values.h"
@@ -129,20 +130,11 @@ std::string expected_bytes(const struct interop_values &v, int key)
 const char *kConfigKeys = "[key.flag]\ntype = bool\n\n[key.prio]\ntype = u32\n\n"
                           "[key.budget]\ntype = u64\n\n[key.tag]\ntype = bytes:16\n";
 
-class Interop : public ::testing::Test {
+class Interop : public BrokerPreloadTest {
 protected:
 	void SetUp() override
 	{
-		ASSERT_TRUE(bpffs_.ok());
-		std::string why;
-		ASSERT_TRUE(tldd_.start_ready({"--registration-delay-ms", "0"}, &why)) << why;
-		config_ = dir_.path() + "/keys.conf";
-		std::ofstream(config_)
-		        << "[options]\nregistration = broker\nsocket = " << tldd_.socket_path
-		        << "\npin_root = " << tldd_.pin_root << "\n\n"
-		        << kConfigKeys;
-		chmod(dir_.path().c_str(), 0755);
-		chmod(config_.c_str(), 0644);
+		ASSERT_NO_FATAL_FAILURE(start({"--registration-delay-ms", "0"}, kConfigKeys));
 		load_readers();
 	}
 
@@ -245,10 +237,6 @@ protected:
 		return {std::string(TLD_INTEROP_APP), map, std::to_string(kThreads)};
 	}
 
-	TempDir dir_;
-	BpffsMount bpffs_;
-	Tldd tldd_{bpffs_.path()};
-	std::string config_;
 	std::vector<std::unique_ptr<Reader>> readers_;
 };
 

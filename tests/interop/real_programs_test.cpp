@@ -7,10 +7,10 @@
 
 #include <cstring>
 #include <fstream>
-#include <random>
 #include <sys/stat.h>
 
 #include "bpffs.h"
+#include "broker_fixture.h"
 #include "eventually.h"
 #include "harness.h"
 #include "readers.h"
@@ -19,25 +19,19 @@
 namespace tld::test {
 namespace {
 
-class InteropReal : public ::testing::Test {
+class InteropReal : public BrokerPreloadTest {
 protected:
 	void SetUp() override
 	{
-		ASSERT_TRUE(bpffs_.ok());
+		ASSERT_NO_FATAL_FAILURE(
+		        start({"--registration-delay-ms", "0"},
+		              "[key.flag]\ntype = bool\ndefault = true\n\n[key.prio]\n"
+		              "type = u32\ndefault = 1\n\n[key.budget]\ntype = u64\n"
+		              "default = 77\n\n[key.tag]\ntype = bytes:16\n\n[rule.xz]\n"
+		              "exe = xz\nset = tag = xz\n\n[rule.python]\n"
+		              "exe = python3*\nset = tag = py\n\n[rule.java]\n"
+		              "exe = java\nset = tag = java\n"));
 		std::string why;
-		ASSERT_TRUE(tldd_.start_ready({"--registration-delay-ms", "0"}, &why)) << why;
-		config_ = dir_.path() + "/keys.conf";
-		std::ofstream(config_)
-		        << "[options]\nregistration = broker\nsocket = " << tldd_.socket_path
-		        << "\npin_root = " << tldd_.pin_root
-		        << "\n\n[key.flag]\ntype = bool\ndefault = true\n\n[key.prio]\ntype = u32\n"
-		           "default = 1\n\n[key.budget]\ntype = u64\ndefault = 77\n\n[key.tag]\n"
-		           "type = bytes:16\n\n[rule.xz]\nexe = xz\nset = tag = xz\n\n"
-		           "[rule.python]\nexe = python3*\nset = tag = py\n\n[rule.java]\nexe = "
-		           "java\n"
-		           "set = tag = java\n";
-		chmod(dir_.path().c_str(), 0755);
-		chmod(config_.c_str(), 0644);
 		for (auto [object, how] :
 		     {std::pair{upstream_object(), Reuse::PinPath}, {tld_object(), Reuse::Fd}}) {
 			auto r = Reader::load(object, tldd_.pin_root, how, &why);
@@ -102,28 +96,13 @@ protected:
 		return checked;
 	}
 
-	std::string make_input(std::size_t bytes)
-	{
-		std::string path = dir_.path() + "/input";
-		std::mt19937_64 rng(42);
-		std::string data(bytes, '\0');
-		for (std::size_t i = 0; i < bytes; i++)
-			data[i] = static_cast<char>('a' + rng() % (i % 4096 < 2048 ? 4 : 26));
-		std::ofstream(path, std::ios::binary) << data;
-		return path;
-	}
-
-	TempDir dir_;
-	BpffsMount bpffs_;
-	Tldd tldd_{bpffs_.path()};
-	std::string config_;
 	std::vector<std::unique_ptr<Reader>> readers_;
 };
 
 TEST_F(InteropReal, XzWithFourThreads)
 {
 	// -1 cuts 3 MiB blocks: 48 MiB keeps four threads busy for a few seconds.
-	std::string input = make_input(48 << 20);
+	std::string input = write_input(dir_.path(), 48 << 20);
 	EXPECT_GE(check({"/usr/bin/xz", "-T4", "-1", "-c", input}, "xz", 5), 4u);
 }
 

@@ -8,8 +8,8 @@
 #include <cstdlib>
 
 #include "bpffs.h"
+#include "direct_fixture.h"
 #include "harness.h"
-#include "test_map.h"
 
 namespace tld::test {
 namespace {
@@ -25,18 +25,8 @@ const char *kVmSizeScript = "import re, threading\n"
                             "print(re.search(r'VmSize:\\s+(\\d+)', s).group(1))\n"
                             "ev.set()\n";
 
-class AddressSpace : public ::testing::Test {
+class AddressSpace : public DirectPreloadTest {
 protected:
-	void SetUp() override
-	{
-		ASSERT_TRUE(bpffs_.ok());
-		ASSERT_GE(map_.fd(), 0) << map_.error();
-		ASSERT_EQ(bpf_obj_pin(map_.fd(), (bpffs_.path() + "/tld_data_map").c_str()), 0);
-		config_ = write_config(dir_.path(),
-		                       "registration = direct\npin_root = " + bpffs_.path() +
-		                               "\nsocket = " + dir_.path() + "/none.sock\n");
-	}
-
 	// Runs `shell` under `sh -c` with the address space limited to `kb`, with or without
 	// the preload; true if it exits 0. One malloc arena: glibc gives threads arenas of 64 MiB
 	// of address space each as they race for one, so how many a run got, and so whether java
@@ -54,11 +44,6 @@ protected:
 		            env, "/dev/null");
 		return r.status == 0;
 	}
-
-	TempDir dir_;
-	BpffsMount bpffs_;
-	TestMap map_;
-	std::string config_;
 };
 
 TEST_F(AddressSpace, PreloadAddsLittleToAThreadedProgram)

@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 
 #include "bpffs.h"
+#include "broker_fixture.h"
 #include "eventually.h"
 #include "harness.h"
 #include "tests/tldd/harness.h"
@@ -49,30 +50,8 @@ int hooks_on(int map_fd)
 	return count;
 }
 
-std::string comm_of(pid_t pid)
-{
-	std::string comm;
-	std::ifstream f("/proc/" + std::to_string(pid) + "/comm");
-	std::getline(f, comm);
-	return comm;
-}
-
-class PreloadBroker : public ::testing::Test {
+class PreloadBroker : public BrokerPreloadTest {
 protected:
-	void SetUp() override
-	{
-		ASSERT_TRUE(bpffs_.ok());
-		std::string why;
-		ASSERT_TRUE(tldd_.start_ready({}, &why)) << why;
-		map_.reset(bpf_obj_get((tldd_.pin_root + "/tld_data_map").c_str()));
-		ASSERT_TRUE(map_) << strerror(errno);
-		config_ = write_config(dir_.path(),
-		                       "registration = broker\nsocket = " + tldd_.socket_path +
-		                               "\npin_root = " + tldd_.pin_root + "\n");
-		chmod(dir_.path().c_str(), 0755);
-		chmod(config_.c_str(), 0644);
-	}
-
 	// Checks that every announced thread of `app` still alive carries the test config's values.
 	void expect_all_registered(const std::map<pid_t, std::string> &roles)
 	{
@@ -105,12 +84,6 @@ protected:
 				return tid;
 		return 0;
 	}
-
-	TempDir dir_;
-	BpffsMount bpffs_;
-	Tldd tldd_{bpffs_.path()};
-	Fd map_;
-	std::string config_;
 };
 
 TEST_F(PreloadBroker, UnprivilegedProgramGetsItsHints)

@@ -10,26 +10,15 @@
 #include <sys/stat.h>
 
 #include "bpffs.h"
+#include "broker_fixture.h"
 #include "harness.h"
 #include "tests/tldd/harness.h"
 
 namespace tld::test {
 namespace {
 
-class PreloadFds : public ::testing::Test {
+class PreloadFds : public BrokerPreloadTest {
 protected:
-	void SetUp() override
-	{
-		ASSERT_TRUE(bpffs_.ok());
-		std::string why;
-		ASSERT_TRUE(tldd_.start_ready({}, &why)) << why;
-		config_ = write_config(dir_.path(),
-		                       "registration = broker\nsocket = " + tldd_.socket_path +
-		                               "\npin_root = " + tldd_.pin_root + "\n");
-		chmod(dir_.path().c_str(), 0755);
-		chmod(config_.c_str(), 0644);
-	}
-
 	void TearDown() override
 	{
 		// Program data reaching tldd's socket, or a program's file sent as a board or
@@ -45,19 +34,6 @@ protected:
 	{
 		return run({shell, "-c", script}, preload_env(config_, {"PATH=/usr/bin:/bin"}));
 	}
-
-	std::string slurp(const std::string &path)
-	{
-		std::ifstream in(path);
-		std::stringstream ss;
-		ss << in.rdbuf();
-		return ss.str();
-	}
-
-	TempDir dir_;
-	BpffsMount bpffs_;
-	Tldd tldd_{bpffs_.path()};
-	std::string config_;
 };
 
 // Old code: fd 4 (the arena) closed, the pipe took it, the child closed the pipe and made its
@@ -82,7 +58,7 @@ TEST_F(PreloadFds, SubshellAndExecWriteTheProgramsFd)
 		std::string x = dir_.path() + "/x";
 		auto r = sh(shell, "exec 4>" + x + "; echo a >&4; (echo b >&4); /bin/echo c >&4");
 		EXPECT_EQ(r.status, 0) << r.err;
-		EXPECT_EQ(slurp(x), "a\nb\nc\n") << r.err;
+		EXPECT_EQ(read_file(x), "a\nb\nc\n") << r.err;
 	}
 }
 
@@ -122,7 +98,7 @@ sys.exit(os.waitstatus_to_exitcode(status))
 	             preload_env(config_, {"PATH=/usr/bin:/bin"}));
 	EXPECT_EQ(r.status, 0) << r.err;
 	for (std::string n : {"log.txt", "data.txt", "more.txt"})
-		EXPECT_EQ(slurp(dir + n), "parent\nchild\ndone\n") << n << " " << r.err;
+		EXPECT_EQ(read_file(dir + n), "parent\nchild\ndone\n") << n << " " << r.err;
 }
 
 // close_range(3, ~0) closes every fd of the preload; what the program opens next takes the
@@ -150,7 +126,7 @@ for i, fd in enumerate(fds):
 	EXPECT_EQ(r.status, 0) << r.err;
 	for (int i = 0; i < 8; i++) {
 		std::string n = std::to_string(i);
-		EXPECT_EQ(slurp(data + n), "c" + n + "\np" + n + "\n") << r.err;
+		EXPECT_EQ(read_file(data + n), "c" + n + "\np" + n + "\n") << r.err;
 	}
 }
 
@@ -170,7 +146,7 @@ TEST_F(PreloadFds, SshProxyCommandReachesBannerExchange)
 	              "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o",
 	              "UserKnownHostsFile=/dev/null", "fake-host", "true"},
 	             preload_env(config_, {"PATH=/usr/bin:/bin", "HOME=" + dir_.path()}));
-	EXPECT_EQ(slurp(got), "SSH-2.0-") << r.err;
+	EXPECT_EQ(read_file(got), "SSH-2.0-") << r.err;
 	EXPECT_EQ(r.err.find("Bad file descriptor"), std::string::npos) << r.err;
 }
 

@@ -6,8 +6,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <dirent.h>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -145,27 +145,28 @@ std::vector<std::string> preload_env(const std::string &config_path,
 	return env;
 }
 
-std::string write_config(const std::string &dir, const std::string &options)
+std::string write_input(const std::string &dir, std::size_t bytes)
 {
-	std::ifstream in(std::string(TLD_TEST_SOURCE_DIR) + "/test.conf");
-	std::stringstream body;
-	body << "[options]\n" << options << "\n" << in.rdbuf();
-	std::string path = dir + "/keys.conf";
-	std::ofstream(path) << body.str();
+	std::string path = dir + "/input";
+	std::mt19937_64 rng(42);
+	std::string data(bytes, '\0');
+	for (std::size_t i = 0; i < bytes; i++)
+		data[i] = static_cast<char>('a' + rng() % (i % 4096 < 2048 ? 4 : 26));
+	std::ofstream(path, std::ios::binary) << data;
 	return path;
 }
 
-std::set<pid_t> live_tids(pid_t pid)
+std::string test_keys()
 {
-	std::set<pid_t> tids;
-	std::string dir = "/proc/" + std::to_string(pid) + "/task";
-	if (DIR *d = opendir(dir.c_str())) {
-		while (dirent *e = readdir(d))
-			if (e->d_name[0] != '.')
-				tids.insert(std::stoi(e->d_name));
-		closedir(d);
-	}
-	return tids;
+	return read_file(std::string(TLD_TEST_SOURCE_DIR) + "/test.conf");
+}
+
+std::string write_config(const std::string &dir, const std::string &options,
+                         const std::string &keys)
+{
+	std::string path = dir + "/keys.conf";
+	std::ofstream(path) << "[options]\n" << options << "\n" << keys;
+	return path;
 }
 
 std::string preload_path()

@@ -13,6 +13,7 @@
 
 #include "hints_record.h"
 #include "process.h"
+#include "procfs.h"
 
 struct hints_iter;
 struct bpf_link;
@@ -92,11 +93,16 @@ private:
 std::vector<std::string> preload_env(const std::string &config_path,
                                      const std::vector<std::string> &extra = {});
 
-// Writes test.conf with an [options] section in front; returns the path.
-std::string write_config(const std::string &dir, const std::string &options);
+// Writes <dir>/input, @bytes of text for real programs to chew on: within each 4 KiB, half
+// easy to compress (four letters), half hard (26). The same bytes every run. Returns the path.
+std::string write_input(const std::string &dir, std::size_t bytes);
 
-// The thread ids of process `pid` now (from /proc).
-std::set<pid_t> live_tids(pid_t pid);
+// The keys and rules of test.conf, which most preload tests run with.
+std::string test_keys();
+
+// Writes <dir>/keys.conf: an [options] section holding @options, then @keys; returns the path.
+std::string write_config(const std::string &dir, const std::string &options,
+                         const std::string &keys = test_keys());
 
 // Paths of the build: the preload (or $TLD_TEST_PRELOAD) and the test apps (set by CMake).
 std::string preload_path();

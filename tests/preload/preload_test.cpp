@@ -12,9 +12,9 @@
 #include <bpf/bpf.h>
 
 #include "bpffs.h"
+#include "direct_fixture.h"
 #include "eventually.h"
 #include "harness.h"
-#include "test_map.h"
 
 namespace tld::test {
 namespace {
@@ -53,19 +53,8 @@ void check_thread(const std::map<pid_t, Hints> &hints, pid_t tid, const std::str
 }
 
 // A pinned map in a private bpffs and a config that registers into it directly.
-class PreloadDirect : public ::testing::Test {
+class PreloadDirect : public DirectPreloadTest {
 protected:
-	void SetUp() override
-	{
-		ASSERT_TRUE(bpffs_.ok());
-		ASSERT_GE(map_.fd(), 0) << map_.error();
-		ASSERT_EQ(bpf_obj_pin(map_.fd(), (bpffs_.path() + "/tld_data_map").c_str()), 0)
-		        << strerror(errno);
-		config_ = write_config(dir_.path(),
-		                       "registration = direct\npin_root = " + bpffs_.path() +
-		                               "\nsocket = " + dir_.path() + "/none.sock\n");
-	}
-
 	// Runs `app` under the preload until READY and checks every announced thread.
 	std::map<pid_t, std::string>
 	run_and_check(const std::vector<std::string> &argv,
@@ -87,11 +76,6 @@ protected:
 		EXPECT_EQ(app.err(), "") << "the preload printed something";
 		return roles;
 	}
-
-	TempDir dir_;
-	BpffsMount bpffs_;
-	TestMap map_;
-	std::string config_;
 };
 
 TEST_F(PreloadDirect, PthreadsOfEveryKindCarryTheirHints)
@@ -178,9 +162,7 @@ TEST_F(PreloadDirect, KernelKeepsTaskStorageAcrossExec)
 	// Wait until the image is sleep(1).
 	std::string comm;
 	eventually([&] {
-		std::ifstream f("/proc/" + std::to_string(app.pid()) + "/comm");
-		std::getline(f, comm);
-		comm += "\n";
+		comm = comm_of(app.pid()) + "\n";
 		return comm == "sleep\n";
 	});
 	ASSERT_EQ(comm, "sleep\n");

@@ -6,38 +6,25 @@
 
 #include <dirent.h>
 #include <fstream>
-#include <random>
 #include <set>
 
 #include <bpf/bpf.h>
 
 #include "bpffs.h"
+#include "direct_fixture.h"
 #include "harness.h"
-#include "test_map.h"
 
 namespace tld::test {
 namespace {
 
 bool same_file(const std::string &a, const std::string &b)
 {
-	std::ifstream fa(a, std::ios::binary), fb(b, std::ios::binary);
-	std::string da((std::istreambuf_iterator<char>(fa)), {});
-	std::string db((std::istreambuf_iterator<char>(fb)), {});
-	return !da.empty() && da == db;
+	std::string da = read_file(a);
+	return !da.empty() && da == read_file(b);
 }
 
-class RealPrograms : public ::testing::Test {
+class RealPrograms : public DirectPreloadTest {
 protected:
-	void SetUp() override
-	{
-		ASSERT_TRUE(bpffs_.ok());
-		ASSERT_GE(map_.fd(), 0) << map_.error();
-		ASSERT_EQ(bpf_obj_pin(map_.fd(), (bpffs_.path() + "/tld_data_map").c_str()), 0);
-		config_ = write_config(dir_.path(),
-		                       "registration = direct\npin_root = " + bpffs_.path() +
-		                               "\nsocket = " + dir_.path() + "/none.sock\n");
-	}
-
 	// Runs argv with and without the preload. While the preloaded run lasts, samples what BPF
 	// sees: every thread alive across two samples must be registered with `tag` and the
 	// TLD_SET values. Returns how many distinct threads were seen carrying hints.
@@ -84,34 +71,18 @@ protected:
 		EXPECT_EQ(app.err(), plain.err);
 		return carried.size();
 	}
-
-	std::string make_input(std::size_t bytes)
-	{
-		std::string path = dir_.path() + "/input";
-		std::mt19937_64 rng(42);
-		std::string data(bytes, '\0');
-		for (std::size_t i = 0; i < bytes; i++)
-			data[i] = static_cast<char>('a' + rng() % (i % 4096 < 2048 ? 4 : 26));
-		std::ofstream(path, std::ios::binary) << data;
-		return path;
-	}
-
-	TempDir dir_;
-	BpffsMount bpffs_;
-	TestMap map_;
-	std::string config_;
 };
 
 TEST_F(RealPrograms, XzWithFourThreads)
 {
 	// -1 cuts 3 MiB blocks: 12 MiB keeps four threads busy for about a second.
-	std::string input = make_input(12 << 20);
+	std::string input = write_input(dir_.path(), 12 << 20);
 	EXPECT_GE(check({"/usr/bin/xz", "-T4", "-1", "-c", input}, "xz"), 3u);
 }
 
 TEST_F(RealPrograms, ZstdWithFourThreads)
 {
-	std::string input = make_input(32 << 20);
+	std::string input = write_input(dir_.path(), 32 << 20);
 	EXPECT_GE(check({"/usr/bin/zstd", "-T4", "-12", "-c", input}, "zstd"), 3u);
 }
 

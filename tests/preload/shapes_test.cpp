@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <fstream>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,27 +13,17 @@
 #include <bpf/bpf.h>
 
 #include "bpffs.h"
+#include "broker_fixture.h"
+#include "direct_fixture.h"
 #include "eventually.h"
 #include "harness.h"
-#include "test_map.h"
 #include "tests/tldd/harness.h"
 
 namespace tld::test {
 namespace {
 
-class PreloadShapes : public ::testing::Test {
+class PreloadShapes : public DirectPreloadTest {
 protected:
-	void SetUp() override
-	{
-		ASSERT_TRUE(bpffs_.ok());
-		ASSERT_GE(map_.fd(), 0) << map_.error();
-		ASSERT_EQ(bpf_obj_pin(map_.fd(), (bpffs_.path() + "/tld_data_map").c_str()), 0)
-		        << strerror(errno);
-		config_ = write_config(dir_.path(),
-		                       "registration = direct\npin_root = " + bpffs_.path() +
-		                               "\nsocket = " + dir_.path() + "/none.sock\n");
-	}
-
 	// Every live thread of `pid` carries hints.
 	void expect_all_registered(pid_t pid)
 	{
@@ -42,11 +33,6 @@ protected:
 		for (pid_t tid : live)
 			EXPECT_TRUE(hints.count(tid)) << "live thread " << tid << " not registered";
 	}
-
-	TempDir dir_;
-	BpffsMount bpffs_;
-	TestMap map_;
-	std::string config_;
 };
 
 // Old code: no fork handler runs in a raw clone child, so it took the parent's thread state
@@ -91,30 +77,46 @@ TEST_F(PreloadShapes, SeccompAllowlistProgramSurvivesItsThreads)
 	}
 }
 
+// How many prctl(PR_GET_NAME) calls python3 makes starting 4 threads under the preload with
+// `config`, counted by strace (the preload reads a new thread's name only for rules by name).
+int name_reads(const std::string &config, const TempDir &dir)
+{
+	std::string trace = dir.path() + "/strace.out";
+	std::vector<std::string> argv = {"/usr/bin/strace", "-f", "-qq", "-e",
+	                                 "trace=prctl",     "-o", trace};
+	for (const std::string &var : preload_env(config)) {
+		argv.push_back("-E");
+		argv.push_back(var);
+	}
+	for (const char *arg :
+	     {"/usr/bin/python3", "-c",
+	      "import threading\n"
+	      "ts = [threading.Thread(target=len, args=('',)) for _ in range(4)]\n"
+	      "[t.start() for t in ts]\n[t.join() for t in ts]\n"})
+		argv.push_back(arg);
+	RunResult r = run(argv, {"PATH=/usr/bin:/bin"});
+	EXPECT_EQ(r.status, 0) << r.err;
+	std::ifstream in(trace);
+	int n = 0;
+	for (std::string line; std::getline(in, line);)
+		n += line.find("PR_GET_NAME") != std::string::npos;
+	return n;
+}
+
+// Old code: every new thread asked the kernel its name, whether a rule matched on it or not.
+TEST_F(PreloadShapes, NewThreadsReadTheirNameOnlyForRulesByName)
+{
+	EXPECT_GE(name_reads(config_, dir_), 4) << "test.conf has rules by thread name";
+	std::string no_names = dir_.path() + "/no-names.conf";
+	std::ofstream(no_names) << "[options]\nregistration = direct\npin_root = " << bpffs_.path()
+	                        << "\n[key.prio]\ntype = u32\ndefault = 1\n"
+	                        << "[rule.py]\nexe = python3*\nset = prio = 3\n";
+	EXPECT_EQ(name_reads(no_names, dir_), 0);
+}
+
 // Through the real tldd: the child shares its parent's socket, board and arena until it
 // notices it is a process of its own.
-class PreloadShapesBroker : public ::testing::Test {
-protected:
-	void SetUp() override
-	{
-		ASSERT_TRUE(bpffs_.ok());
-		std::string why;
-		ASSERT_TRUE(tldd_.start_ready({}, &why)) << why;
-		map_.reset(bpf_obj_get((tldd_.pin_root + "/tld_data_map").c_str()));
-		ASSERT_TRUE(map_) << strerror(errno);
-		config_ = write_config(dir_.path(),
-		                       "registration = broker\nsocket = " + tldd_.socket_path +
-		                               "\npin_root = " + tldd_.pin_root + "\n");
-		chmod(dir_.path().c_str(), 0755);
-		chmod(config_.c_str(), 0644);
-	}
-
-	TempDir dir_;
-	BpffsMount bpffs_;
-	Tldd tldd_{bpffs_.path()};
-	Fd map_;
-	std::string config_;
-};
+class PreloadShapesBroker : public BrokerPreloadTest {};
 
 TEST_F(PreloadShapesBroker, RawCloneChildLeavesTheParentsThreadsRegistered)
 {

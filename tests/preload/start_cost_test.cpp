@@ -9,11 +9,8 @@
 #include <map>
 #include <regex>
 #include <sstream>
-#include <sys/stat.h>
 
-#include "bpffs.h"
-#include "harness.h"
-#include "tests/tldd/harness.h"
+#include "broker_fixture.h"
 
 namespace tld::test {
 namespace {
@@ -74,20 +71,8 @@ void expect_one_send_within(const Counts &more, int total, int budget)
 	EXPECT_LE(total - placement, budget);
 }
 
-class PreloadStartCost : public ::testing::Test {
+class PreloadStartCost : public BrokerPreloadTest {
 protected:
-	void SetUp() override
-	{
-		ASSERT_TRUE(bpffs_.ok());
-		std::string why;
-		ASSERT_TRUE(tldd_.start_ready({}, &why)) << why;
-		config_ = write_config(dir_.path(),
-		                       "registration = broker\nsocket = " + tldd_.socket_path +
-		                               "\npin_root = " + tldd_.pin_root + "\n");
-		chmod(dir_.path().c_str(), 0755);
-		chmod(config_.c_str(), 0644);
-	}
-
 	// `argv` under strace -f, with the preload or without; the log by pid. strace itself runs
 	// without the preload (-E puts it into the traced program's environment only).
 	std::map<pid_t, Counts> traced(const std::vector<std::string> &argv, bool preload,
@@ -108,11 +93,6 @@ protected:
 		*first = std::getline(in, l) ? std::atoi(l.c_str()) : 0; // the program itself
 		return parse_strace(log);
 	}
-
-	TempDir dir_;
-	BpffsMount bpffs_;
-	Tldd tldd_{bpffs_.path()};
-	std::string config_;
 };
 
 // Old code, per /bin/true: 67 syscalls more, three sendmsg (HELLO, BOARD, then the main thread's

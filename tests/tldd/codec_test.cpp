@@ -7,6 +7,7 @@
 
 #include <tld/abi.h>
 
+#include "request.h"
 #include "wire/codec.h"
 
 namespace tld::broker {
@@ -15,11 +16,7 @@ namespace {
 tld_broker_req make(std::uint16_t type, std::uint32_t flags = 0)
 {
 	tld_broker_req r{};
-	r.hdr.magic = TLD_BROKER_MAGIC;
-	r.hdr.version = TLD_BROKER_VERSION;
-	r.hdr.type = type;
-	r.hdr.seq = 7;
-	r.hdr.flags = flags;
+	r.hdr = test::request_header(type, 7, flags);
 	return r;
 }
 

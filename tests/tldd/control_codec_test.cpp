@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <gtest/gtest.h>
 
+#include "request.h"
 #include "wire/codec.h"
 
 namespace tld::broker {
@@ -12,10 +13,7 @@ int decode(std::uint16_t type, std::int32_t tid, int nfds, std::uint32_t flags =
            std::uint32_t page = 0)
 {
 	tld_broker_req r{};
-	r.hdr.magic = TLD_BROKER_MAGIC;
-	r.hdr.version = TLD_BROKER_VERSION;
-	r.hdr.type = type;
-	r.hdr.flags = flags;
+	r.hdr = test::request_header(type, 0, flags);
 	r.tid = tid;
 	r.page = page;
 	Request out;
@@ -43,11 +41,7 @@ int decode_dump(std::int32_t tid, std::int32_t pid, int nfds, Request *out, std:
                 std::uint32_t reserved0 = 0, std::uint32_t reserved1 = 0)
 {
 	tld_broker_dump_req d{};
-	d.hdr.magic = TLD_BROKER_MAGIC;
-	d.hdr.version = TLD_BROKER_VERSION;
-	d.hdr.type = TLD_BROKER_DUMP;
-	d.hdr.seq = 9;
-	d.hdr.flags = flags;
+	d.hdr = test::request_header(TLD_BROKER_DUMP, 9, flags);
 	d.tid = tid;
 	d.pid = pid;
 	d.reserved[0] = reserved0;

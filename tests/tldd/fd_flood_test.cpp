@@ -14,6 +14,7 @@
 
 #include "bpffs.h"
 #include "harness.h"
+#include "request.h"
 
 namespace tld::test {
 namespace {
@@ -55,10 +56,7 @@ bool make_lingering(Lingering *l)
 int send_with_fds(int sock, std::uint16_t type, const std::vector<int> &fds)
 {
 	tld_broker_req req{};
-	req.hdr.magic = TLD_BROKER_MAGIC;
-	req.hdr.version = TLD_BROKER_VERSION;
-	req.hdr.type = type;
-	req.hdr.seq = 1;
+	req.hdr = request_header(type, 1);
 	req.tid = getpid();
 	std::vector<char> ctl(CMSG_SPACE(fds.size() * sizeof(int)));
 	iovec iov{&req, sizeof(req)};

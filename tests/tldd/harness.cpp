@@ -24,6 +24,8 @@
 #include <unistd.h>
 
 #include "eventually.h"
+#include "procfs.h"
+#include "request.h"
 #include "tldd_probe.skel.h"
 #include "wire/codec.h"
 
@@ -206,10 +208,7 @@ int Tldd::wait_exit(int timeout_ms)
 
 std::string Tldd::log() const
 {
-	std::ifstream in(dir_ + "/tldd.log");
-	std::stringstream ss;
-	ss << in.rdbuf();
-	return ss.str();
+	return read_file(dir_ + "/tldd.log");
 }
 
 int Tldd::fd_count() const
@@ -352,11 +351,7 @@ int RawConn::send(std::uint16_t type, std::uint32_t flags, std::int32_t tid, std
                   std::uint16_t start, std::uint16_t size, int fd, std::uint32_t seq)
 {
 	tld_broker_req req{};
-	req.hdr.magic = TLD_BROKER_MAGIC;
-	req.hdr.version = TLD_BROKER_VERSION;
-	req.hdr.type = type;
-	req.hdr.seq = seq ? seq : ++seq_;
-	req.hdr.flags = flags;
+	req.hdr = request_header(type, seq ? seq : ++seq_, flags);
 	req.tid = tid;
 	req.page = page;
 	req.start = start;

@@ -18,6 +18,7 @@
 #include "client_proc.h"
 #include "eventually.h"
 #include "harness.h"
+#include "request.h"
 #include "sys/pidfd_compat.h"
 
 namespace tld::test {
@@ -157,15 +158,14 @@ int misbehave(int fd, const std::string &socket, pid_t test_pid)
 	});
 	fatal_case(WrongVersion, [&](RawConn &r) {
 		tld_broker_req req{};
-		req.hdr.magic = TLD_BROKER_MAGIC;
+		req.hdr = request_header(TLD_BROKER_SYNC);
 		req.hdr.version = 99;
-		req.hdr.type = TLD_BROKER_SYNC;
 		r.send_bytes(&req, sizeof(req));
 	});
 	fatal_case(WrongMagic, [&](RawConn &r) {
 		tld_broker_req req{};
+		req.hdr = request_header(0);
 		req.hdr.magic = 0xdeadbeef;
-		req.hdr.version = TLD_BROKER_VERSION;
 		r.send_bytes(&req, sizeof(req));
 	});
 

@@ -13,32 +13,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "request.h"
 #include "setuid_peer.h"
-#include "wire/protocol.h"
+#include "wire/codec.h"
 
 namespace {
-
-int send_req(int sock, const void *req, int fd)
-{
-	iovec iov{const_cast<void *>(req), TLD_BROKER_MSG_SIZE};
-	msghdr mh{};
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	union {
-		cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} ctl{};
-	if (fd >= 0) {
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = sizeof(ctl.buf);
-		cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	return sendmsg(sock, &mh, MSG_NOSIGNAL) == TLD_BROKER_MSG_SIZE ? 0 : -errno;
-}
 
 // The answer to request `seq`: its type and error, or type 0 when none came (or tldd hung up).
 void answer(int sock, std::uint32_t seq, std::int32_t *type, std::int32_t *error)
@@ -61,14 +40,6 @@ void answer(int sock, std::uint32_t seq, std::int32_t *type, std::int32_t *error
 	}
 }
 
-void header(tld_broker_hdr *h, std::uint16_t type, std::uint32_t seq)
-{
-	h->magic = TLD_BROKER_MAGIC;
-	h->version = TLD_BROKER_VERSION;
-	h->type = type;
-	h->seq = seq;
-}
-
 } // namespace
 
 int main(int argc, char **argv)
@@ -86,10 +57,10 @@ int main(int argc, char **argv)
 		return 3;
 
 	tld_broker_dump_req dump{};
-	header(&dump.hdr, TLD_BROKER_DUMP, 1);
+	dump.hdr = tld::test::request_header(TLD_BROKER_DUMP, 1);
 	dump.tid = getpid();
 	dump.pid = 0; // every process it may read
-	if (send_req(sock, &dump, -1) == 0)
+	if (tld::broker::send_message(sock, &dump, sizeof(dump), -1, 0) == 0)
 		answer(sock, 1, &rep.dump_type, &rep.dump_error);
 
 	int mfd = memfd_create("set", MFD_CLOEXEC);
@@ -101,9 +72,9 @@ int main(int argc, char **argv)
 	memcpy(set.value, "\x09\x03\0\0", 4);
 	if (mfd >= 0 && pwrite(mfd, &set, sizeof(set), 0) == sizeof(set)) {
 		tld_broker_req req{};
-		header(&req.hdr, TLD_BROKER_SET, 2);
+		req.hdr = tld::test::request_header(TLD_BROKER_SET, 2);
 		req.tid = getpid();
-		if (send_req(sock, &req, mfd) == 0)
+		if (tld::broker::send_message(sock, &req, sizeof(req), mfd, 0) == 0)
 			answer(sock, 2, &rep.set_type, &rep.set_error);
 	}
 	return write(report, &rep, sizeof(rep)) == sizeof(rep) ? 0 : 4;
