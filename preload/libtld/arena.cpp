@@ -86,7 +86,6 @@ sys::HeldFd g_memfd;
 std::atomic<std::size_t> g_pages{0}; // pages of the memfd (meta included)
 
 SpinLock g_lock;
-char *g_chunks[kMaxChunks]; // chunk c holds blocks [c * kChunk, (c + 1) * kChunk)
 std::uint32_t g_nchunks = 0;
 Slot *g_slots = nullptr; // only used under g_lock
 std::uint32_t g_slot_cap = 0;
@@ -101,6 +100,9 @@ std::atomic<std::uint64_t> g_quarantine_ns{1'000'000'000};
 // Our pid for tgkill(): set at init and in a fork child (a raw clone() child before its first
 // pthread_create still shares the parent's arena, whose threads it then asks about).
 pid_t g_pid = 0;
+// Chunk c holds blocks [c * kChunk, (c + 1) * kChunk). 8 KiB of which a process with few threads
+// uses a word: defined after the state above, so that state shares pages with fewer others.
+char *g_chunks[kMaxChunks];
 
 constexpr off_t chunk_offset(std::uint32_t c)
 {
