@@ -286,8 +286,8 @@ DaemonConfig copy_out(const po::variables_map &vm)
 }
 
 // Stores the file's settings one line at a time, so each error has its line.
-std::optional<ParseError> store_file(const Descriptions &d, const std::string &file,
-                                     const std::vector<IniEntry> &entries, po::variables_map &vm)
+Result<void> store_file(const Descriptions &d, const std::string &file,
+                        const std::vector<IniEntry> &entries, po::variables_map &vm)
 {
 	std::map<std::string, int> seen;
 	for (const IniEntry &e : entries) {
@@ -296,7 +296,7 @@ std::optional<ParseError> store_file(const Descriptions &d, const std::string &f
 			          // below
 		std::string key = e.key();
 		auto err = [&](std::string message) {
-			return ParseError{file, e.line, std::move(message)};
+			return parse_error(file, e.line, std::move(message));
 		};
 		if (d.command_line.find_nothrow(key, false))
 			return err(quote(key) + " is only valid on the command line");
@@ -319,7 +319,7 @@ std::optional<ParseError> store_file(const Descriptions &d, const std::string &f
 			return err(ex.what());
 		}
 	}
-	return std::nullopt;
+	return {};
 }
 
 } // namespace
@@ -341,7 +341,7 @@ const char *log_level_name(LogLevel level)
 	return "?";
 }
 
-Parsed<DaemonConfig> parse_daemon_config(int argc, const char *const *argv,
+Result<DaemonConfig> parse_daemon_config(int argc, const char *const *argv,
                                          const std::string &default_config)
 {
 	std::string file = default_config;
@@ -356,16 +356,16 @@ Parsed<DaemonConfig> parse_daemon_config(int argc, const char *const *argv,
 			// Boost hands back arguments that are not options, and store() skips them.
 			for (const po::option &o : parsed.options) {
 				if (o.string_key.empty())
-					return ParseError{
+					return parse_error(
 					        "command line", 0,
 					        "unexpected argument " +
 					                quote(o.original_tokens.empty()
 					                              ? ""
-					                              : o.original_tokens[0])};
+					                              : o.original_tokens[0]));
 			}
 			po::store(parsed, vm);
 		} catch (const po::error &e) {
-			return ParseError{"command line", 0, e.what()};
+			return parse_error("command line", 0, e.what());
 		}
 		if (vm.count("help")) {
 			DaemonConfig c;
@@ -384,8 +384,8 @@ Parsed<DaemonConfig> parse_daemon_config(int argc, const char *const *argv,
 			auto entries = tokenize_ini(text.value(), file);
 			if (!entries)
 				return entries.error();
-			if (auto err = store_file(d, file, entries.value(), vm))
-				return *err;
+			if (auto stored = store_file(d, file, entries.value(), vm); !stored)
+				return std::move(stored).error();
 		}
 		po::notify(vm);
 		DaemonConfig c = copy_out(vm);
@@ -395,7 +395,7 @@ Parsed<DaemonConfig> parse_daemon_config(int argc, const char *const *argv,
 	} catch (const std::exception &e) {
 		// Nothing above should get here; if Boost finds another way to fail, it is still a
 		// value.
-		return ParseError{file, 0, e.what()};
+		return parse_error(file, 0, e.what());
 	}
 }
 
@@ -412,16 +412,13 @@ std::string daemon_help(std::string_view program)
 	return out.str();
 }
 
-bool resolve_group(const std::string &group, gid_t &gid, std::string &why)
+Result<gid_t> resolve_group(const std::string &group)
 {
 	uint64_t n;
 	if (parse_decimal(group, n)) {
-		if (n >= static_cast<gid_t>(-1)) {
-			why = "group " + quote(group) + " is not a valid gid";
-			return false;
-		}
-		gid = static_cast<gid_t>(n);
-		return true;
+		if (n >= static_cast<gid_t>(-1))
+			return Error{EINVAL, "", "group " + quote(group) + " is not a valid gid"};
+		return static_cast<gid_t>(n);
 	}
 	std::vector<char> buf(16384);
 	struct group gr, *found = nullptr;
@@ -429,12 +426,11 @@ bool resolve_group(const std::string &group, gid_t &gid, std::string &why)
 	while ((rc = getgrnam_r(group.c_str(), &gr, buf.data(), buf.size(), &found)) == ERANGE &&
 	       buf.size() < (1u << 20))
 		buf.resize(buf.size() * 2);
-	if (rc != 0 || !found) {
-		why = "no group " + quote(group) + (rc ? std::string(": ") + strerror(rc) : "");
-		return false;
-	}
-	gid = found->gr_gid;
-	return true;
+	if (rc != 0)
+		return Error{rc, "no group " + quote(group)};
+	if (!found)
+		return Error{ENOENT, "", "no group " + quote(group)};
+	return found->gr_gid;
 }
 
 } // namespace tld::config

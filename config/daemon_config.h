@@ -56,15 +56,15 @@ struct DaemonConfig {
 // @default_config, which may be missing (FILE from --config may not). Errors read
 // "command line: ..." or "FILE:LINE: ...": an unknown setting, a malformed line or value, a
 // setting given twice in the file, a command-line-only option in the file.
-Parsed<DaemonConfig>
+Result<DaemonConfig>
 parse_daemon_config(int argc, const char *const *argv,
                     const std::string &default_config = kDefaultDaemonConfigPath);
 
 // The --help text.
 std::string daemon_help(std::string_view program);
 
-// Resolves socket-group / direct-group (a group name or a number) to a gid.
-// Return: false with @why set if it is neither a number nor a known group.
-bool resolve_group(const std::string &group, gid_t &gid, std::string &why);
+// Resolves socket-group / direct-group (a group name or a number) to a gid; an error when it
+// is neither a number nor a known group.
+Result<gid_t> resolve_group(const std::string &group);
 
 } // namespace tld::config

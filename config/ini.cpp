@@ -10,11 +10,6 @@ namespace tld::config {
 
 namespace {
 
-ParseError error_at(std::string_view file, int line, std::string message)
-{
-	return ParseError{std::string(file), line, std::move(message)};
-}
-
 // Section names are dot-separated words ("key.prio", "rule.python.workers"); an empty word would
 // make IniEntry::key() ambiguous, and blanks or '=' are almost always a typo.
 const char *section_name_problem(std::string_view name)
@@ -47,7 +42,7 @@ const char *option_name_problem(std::string_view name)
 
 } // namespace
 
-Parsed<std::vector<IniEntry>> tokenize_ini(std::string_view text, std::string_view file)
+Result<std::vector<IniEntry>> tokenize_ini(std::string_view text, std::string_view file)
 {
 	std::vector<IniEntry> entries;
 	std::string section;
@@ -63,7 +58,7 @@ Parsed<std::vector<IniEntry>> tokenize_ini(std::string_view text, std::string_vi
 		lineno++;
 
 		if (line.find('\0') != std::string_view::npos)
-			return error_at(file, lineno, "NUL byte in line");
+			return parse_error(file, lineno, "NUL byte in line");
 		if (size_t hash = line.find('#'); hash != std::string_view::npos)
 			line = line.substr(0, hash);
 		line = trim(line);
@@ -72,11 +67,12 @@ Parsed<std::vector<IniEntry>> tokenize_ini(std::string_view text, std::string_vi
 
 		if (line.front() == '[') {
 			if (line.back() != ']')
-				return error_at(file, lineno,
-				                "unterminated section header " + quote(line));
+				return parse_error(file, lineno,
+				                   "unterminated section header " + quote(line));
 			std::string_view name = trim(line.substr(1, line.size() - 2));
 			if (const char *why = section_name_problem(name))
-				return error_at(file, lineno, std::string(why) + " " + quote(line));
+				return parse_error(file, lineno,
+				                   std::string(why) + " " + quote(line));
 			section.assign(name);
 			IniEntry e;
 			e.kind = IniEntry::Kind::section;
@@ -88,14 +84,14 @@ Parsed<std::vector<IniEntry>> tokenize_ini(std::string_view text, std::string_vi
 
 		size_t eq = line.find('=');
 		if (eq == std::string_view::npos)
-			return error_at(file, lineno,
-			                "expected 'name = value' or '[section]', not " +
-			                        quote(line));
+			return parse_error(file, lineno,
+			                   "expected 'name = value' or '[section]', not " +
+			                           quote(line));
 		std::string_view name = trim(line.substr(0, eq));
 		if (const char *why = option_name_problem(name))
-			return error_at(file, lineno,
-			                name.empty() ? std::string(why)
-			                             : std::string(why) + " " + quote(name));
+			return parse_error(file, lineno,
+			                   name.empty() ? std::string(why)
+			                                : std::string(why) + " " + quote(name));
 		IniEntry e;
 		e.kind = IniEntry::Kind::option;
 		e.line = lineno;

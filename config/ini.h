@@ -35,7 +35,7 @@ struct IniEntry {
 };
 
 // Tokenizes a whole file. @file only names the source in errors. Stops at the first error.
-Parsed<std::vector<IniEntry>> tokenize_ini(std::string_view text, std::string_view file);
+Result<std::vector<IniEntry>> tokenize_ini(std::string_view text, std::string_view file);
 
 // Largest config file read_config_file() accepts: a config is a few KiB, anything bigger is a
 // mistake (or /dev/zero) and must not make the host program allocate without bound.
@@ -44,6 +44,6 @@ inline constexpr size_t kMaxConfigFileBytes = 1 << 20;
 // Reads a config file whole. Never blocks: a FIFO, device or socket is an error, as are a
 // directory, a missing or unreadable file, and one larger than kMaxConfigFileBytes.
 // Errors are file-level (line 0), e.g. "/etc/tld/keys.conf: is a directory".
-Parsed<std::string> read_config_file(const std::string &path);
+Result<std::string> read_config_file(const std::string &path);
 
 } // namespace tld::config

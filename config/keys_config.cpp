@@ -43,13 +43,13 @@ public:
 	explicit Parser(std::string_view file) { cfg_.file.assign(file); }
 
 	bool run(const std::vector<IniEntry> &entries);
-	ParseError &&error() { return std::move(err_); }
+	Error &&error() { return std::move(err_); }
 	KeysConfig &&config() { return std::move(cfg_); }
 
 private:
 	bool fail(int line, std::string message)
 	{
-		err_ = ParseError{cfg_.file, line, std::move(message)};
+		err_ = parse_error(cfg_.file, line, std::move(message));
 		return false;
 	}
 
@@ -64,7 +64,7 @@ private:
 	bool check_reserve();
 
 	KeysConfig cfg_;
-	ParseError err_;
+	Error err_;
 	SectionKind kind_ = SectionKind::none;
 	std::string section_;
 	PendingKey key_;
@@ -440,7 +440,7 @@ int KeysConfig::find_key(std::string_view name) const
 	return -1;
 }
 
-Parsed<KeysConfig> parse_keys_config(std::string_view text, std::string_view file)
+Result<KeysConfig> parse_keys_config(std::string_view text, std::string_view file)
 {
 	auto entries = tokenize_ini(text, file);
 	if (!entries)
@@ -451,7 +451,7 @@ Parsed<KeysConfig> parse_keys_config(std::string_view text, std::string_view fil
 	return p.config();
 }
 
-Parsed<KeysConfig> load_keys_config(const std::string &path)
+Result<KeysConfig> load_keys_config(const std::string &path)
 {
 	auto text = read_config_file(path);
 	if (!text)
@@ -459,12 +459,12 @@ Parsed<KeysConfig> load_keys_config(const std::string &path)
 	return parse_keys_config(text.value(), path);
 }
 
-Parsed<std::vector<Assignment>> parse_tld_set(const KeysConfig &config, std::string_view text)
+Result<std::vector<Assignment>> parse_tld_set(const KeysConfig &config, std::string_view text)
 {
 	std::vector<Assignment> out;
 	SetListError err;
 	if (!encode_set_list(config, text, out, err))
-		return ParseError{"TLD_SET", static_cast<int>(err.item), err.message};
+		return parse_error("TLD_SET", static_cast<int>(err.item), err.message);
 	return out;
 }
 

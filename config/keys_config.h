@@ -94,15 +94,15 @@ struct KeysConfig {
 };
 
 // Parses keys.conf text. @file names it in errors. A config that declares no key is an error.
-Parsed<KeysConfig> parse_keys_config(std::string_view text, std::string_view file);
+Result<KeysConfig> parse_keys_config(std::string_view text, std::string_view file);
 
 // read_config_file() then parse_keys_config().
-Parsed<KeysConfig> load_keys_config(const std::string &path);
+Result<KeysConfig> load_keys_config(const std::string &path);
 
 // Parses TLD_SET's "key=value,key=value" against @config's keys, with the same value rules as the
 // config file. Items apply left to right, so a later item for the same key wins. An error names
 // "TLD_SET" as the file and the 1-based item as the line. Assign the result to config.overrides.
-Parsed<std::vector<Assignment>> parse_tld_set(const KeysConfig &config, std::string_view text);
+Result<std::vector<Assignment>> parse_tld_set(const KeysConfig &config, std::string_view text);
 
 // What a thread is matched on. A null field is unknown and never matches a pattern.
 struct ThreadFacts {

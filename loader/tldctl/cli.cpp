@@ -47,9 +47,9 @@ void setup_context(Context &ctx, const po::variables_map &vm)
 		if (parsed.ok())
 			ctx.keys = std::move(parsed.value());
 		else if (ctx.config_given)
-			throw CliError(kExitUsage, parsed.error().str());
+			throw CliError(kExitUsage, parsed.error());
 		else
-			ctx.keys_note = parsed.error().str();
+			ctx.keys_note = parsed.error().message();
 	} else {
 		ctx.keys_note = ctx.config_path + ": " + strerror(errno);
 	}
@@ -103,13 +103,14 @@ void require_root(const char *what)
 		                       "tld_data_map, which only root may open");
 }
 
-std::string map_open_message(const Context &ctx, int err)
+Error map_open_error(const Context &ctx, int err)
 {
 	std::string path = ctx.pin_root + "/tld_data_map";
 	if (err == ENOENT)
-		return "no tld_data_map pinned at " + path +
-		       ": is tldd running (or was --pin-root meant)?";
-	return "cannot open " + path + ": " + strerror(err);
+		return Error{err, "",
+		             "no tld_data_map pinned at " + path +
+		                     ": is tldd running (or was --pin-root meant)?"};
+	return Error{err, "cannot open " + path};
 }
 
 } // namespace tld::ctl

@@ -4,12 +4,13 @@
 #pragma once
 
 #include <boost/program_options.hpp>
+#include <exception>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "config/keys_config.h"
+#include "sys/result.h"
 
 namespace tld::ctl {
 
@@ -23,14 +24,28 @@ enum Exit : int {
 	kExitPermission = 3, // the caller may not do this to that process
 };
 
-// A fatal error for the user: thrown once by a subcommand, printed by main().
-class CliError : public std::runtime_error {
+// A fatal error for the user: thrown once by a subcommand, printed by main() as
+// "tldctl: " and the error's message, which then exits with @exit. Only tldctl's main() sees
+// it: the code it shares with tldd returns Result.
+class CliError : public std::exception {
 public:
-	CliError(int code, const std::string &msg) : std::runtime_error(msg), code_(code) {}
-	int code() const { return code_; }
+	CliError(int exit, Error error)
+	    : exit_(exit), error_(std::move(error)), text_(error_.message())
+	{}
+	// A sentence of tldctl's own, with no system call's errno behind it: EPERM when it is
+	// about permission, else EINVAL.
+	CliError(int exit, std::string sentence)
+	    : CliError(exit,
+	               Error{exit == kExitPermission ? EPERM : EINVAL, "", std::move(sentence)})
+	{}
+	int code() const { return exit_; }
+	const Error &error() const { return error_; }
+	const char *what() const noexcept override { return text_.c_str(); }
 
 private:
-	int code_;
+	int exit_;
+	Error error_;
+	std::string text_; // error_.message(), kept for what()
 };
 
 // Thrown after a subcommand printed its --help: main() exits 0.
@@ -71,7 +86,7 @@ po::variables_map parse_subcommand(const std::string &usage, const std::string &
 // "tldctl: needs root": loading BPF programs and opening the pinned map need root.
 void require_root(const char *what);
 
-// The message for an error opening the pinned map, naming the pin root.
-std::string map_open_message(const Context &ctx, int err);
+// The error opening the pinned map with errno @err, naming the pin root.
+Error map_open_error(const Context &ctx, int err);
 
 } // namespace tld::ctl

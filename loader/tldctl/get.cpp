@@ -35,11 +35,7 @@ int cmd_get(Context &ctx, const Args &args)
 	check_target(target);
 	Session session(ctx, "tldctl get", true);
 	auto threads = session.read_target(target);
-	const KeySlot *slot = threads.front().find(key);
-	if (!slot)
-		throw CliError(kExitFailure,
-		               "process " + std::to_string(target.pid) + " has no key '" + key +
-		                       "' (its keys: " + key_names(threads.front()) + ")");
+	slot_of(threads, target.pid, key); // a clear error when the process lacks it
 
 	if (ctx.json) {
 		JsonWriter j;

@@ -28,7 +28,7 @@ int check(const std::string &file)
 {
 	auto r = config::load_keys_config(file);
 	if (!r) {
-		fprintf(stderr, "%s\n", r.error().str().c_str());
+		fprintf(stderr, "%s\n", r.error().message().c_str());
 		return kExitFailure;
 	}
 	printf("%s: ok (%zu keys, %zu rules)\n", file.c_str(), r.value().keys.size(),

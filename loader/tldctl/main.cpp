@@ -73,7 +73,7 @@ int main(int argc, char **argv)
 	} catch (const HelpShown &) {
 		return kExitOk;
 	} catch (const CliError &e) {
-		std::cerr << "tldctl: " << e.what() << "\n";
+		std::cerr << "tldctl: " << e.error().message() << "\n";
 		return e.code();
 	} catch (const po::error &e) {
 		std::cerr << "tldctl: " << e.what() << "\n";

@@ -14,12 +14,11 @@ namespace tld::ctl {
 
 void fail_bpf(const Error &err, const std::string &doing)
 {
-	std::string msg = doing + ": " + err.message();
-	std::string log = libbpf_log_tail();
-	if (!log.empty())
-		msg += "\nlibbpf said:\n" + log;
-	throw CliError(err.code == EPERM || err.code == EACCES ? kExitPermission : kExitFailure,
-	               msg);
+	Error e = err.within(doing);
+	if (std::string log = libbpf_log_tail(); !log.empty())
+		e = Error{e.code, "", e.message() + "\nlibbpf said:\n" + log};
+	throw CliError(e.code == EPERM || e.code == EACCES ? kExitPermission : kExitFailure,
+	               std::move(e));
 }
 
 Fd open_map(const Context &ctx)
@@ -29,7 +28,7 @@ Fd open_map(const Context &ctx)
 		throw CliError(map.error().code == EACCES || map.error().code == EPERM
 		                       ? kExitPermission
 		                       : kExitFailure,
-		               map_open_message(ctx, map.error().code));
+		               map_open_error(ctx, map.error().code));
 	return std::move(map.value());
 }
 
@@ -70,7 +69,7 @@ Session::Session(const Context &ctx, const char *what, bool via_tldd_if_refused)
 		require_root(what);
 	auto map = open_data_map(ctx.pin_root);
 	if (!map && via_tldd_if_refused && refused(map.error().code)) {
-		refused_ = map_open_message(ctx, map.error().code);
+		refused_ = map_open_error(ctx, map.error().code).message();
 		return;
 	}
 	if (!map)
@@ -92,12 +91,14 @@ Session::Session(const Context &ctx, const char *what, bool via_tldd_if_refused)
 
 std::vector<ThreadData> Session::read_via_tldd(pid_t pid, const Target *t) const
 {
-	std::string bytes, why;
-	int n = dump_via_tldd(ctx_.socket, pid, &bytes, &why);
-	if (n < 0 && !why.empty())
+	std::string bytes;
+	auto answer = dump_via_tldd(ctx_.socket, pid, &bytes);
+	if (!answer)
 		throw CliError(kExitFailure,
-		               refused_ + ", and tldd is not reachable (" + why +
+		               refused_ + ", and tldd is not reachable (" +
+		                       answer.error().message() +
 		                       "): without root, hints are read through tldd");
+	const int n = *answer;
 	if (n == -EPERM)
 		throw CliError(kExitPermission, not_yours(pid));
 	if (n == -EBUSY)
@@ -110,8 +111,7 @@ std::vector<ThreadData> Session::read_via_tldd(pid_t pid, const Target *t) const
 		throw CliError(kExitFailure, refused_ + ", and tldd cannot load the dump iterator "
 		                                        "(does its unit grant CAP_PERFMON?)");
 	if (n < 0)
-		throw CliError(kExitFailure,
-		               "tldd could not read tld_data_map: " + std::string(strerror(-n)));
+		throw CliError(kExitFailure, Error{-n, "tldd could not read tld_data_map"});
 	auto threads = parse_dump(bytes);
 	if (!threads || threads->size() != size_t(n))
 		throw CliError(kExitFailure, "tldd's answer to DUMP is malformed");
@@ -160,12 +160,18 @@ std::vector<ThreadData> Session::read_target(const Target &t) const
 	return std::move(v);
 }
 
-std::string key_names(const ThreadData &t)
+const KeySlot &slot_of(const std::vector<ThreadData> &threads, pid_t pid, const std::string &key,
+                       const std::string &then)
 {
-	std::string s;
-	for (const auto &k : t.keys)
-		s += (s.empty() ? "" : ", ") + k.name;
-	return s.empty() ? "none" : s;
+	const ThreadData &first = threads.front();
+	if (const KeySlot *slot = first.find(key))
+		return *slot;
+	std::string names;
+	for (const auto &k : first.keys)
+		names += (names.empty() ? "" : ", ") + k.name;
+	throw CliError(kExitFailure, "process " + std::to_string(pid) + " has no key '" + key +
+	                                     "' (its keys: " + (names.empty() ? "none" : names) +
+	                                     ")" + then);
 }
 
 } // namespace tld::ctl

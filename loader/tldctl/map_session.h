@@ -48,7 +48,9 @@ private:
 	std::string refused_; // why the map or BPF refused the caller, when via tldd
 };
 
-// "a, b, c": the key names of @t, for error messages.
-std::string key_names(const ThreadData &t);
+// @key's slot in the first of @threads, those of process @pid. Throws CliError (kExitFailure)
+// naming the keys it has instead, the message ending in @then.
+const KeySlot &slot_of(const std::vector<ThreadData> &threads, pid_t pid, const std::string &key,
+                       const std::string &then = "");
 
 } // namespace tld::ctl

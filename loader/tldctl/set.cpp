@@ -95,13 +95,14 @@ std::vector<uint8_t> owner_value(const Context &ctx, const std::string &key,
 int set_as_owner(const Context &ctx, const Target &target, const std::string &key,
                  const std::string &text)
 {
-	std::string shown, why;
+	std::string shown;
 	std::vector<uint8_t> value = owner_value(ctx, key, text, &shown);
-	int n = set_via_tldd(ctx.socket, target.pid, target.tid, key, value, &why);
-	if (n < 0 && !why.empty())
-		throw CliError(kExitFailure, "tldd is not reachable (" + why +
+	auto answer = set_via_tldd(ctx.socket, target.pid, target.tid, key, value);
+	if (!answer)
+		throw CliError(kExitFailure, "tldd is not reachable (" + answer.error().message() +
 		                                     "): without root, hints change through tldd; "
 		                                     "nothing changed");
+	const int n = *answer;
 	std::string who = (target.tid ? "thread " : "process ") + target.str();
 	switch (n >= 0 ? 0 : -n) {
 	case 0:
@@ -173,13 +174,8 @@ int cmd_set(Context &ctx, const Args &args)
 
 	Session session(ctx, "tldctl set");
 	auto threads = session.read_target(target);
-	const KeySlot *slot = threads.front().find(key);
-	if (!slot)
-		throw CliError(kExitFailure, "process " + std::to_string(target.pid) +
-		                                     " has no key '" + key +
-		                                     "' (its keys: " + key_names(threads.front()) +
-		                                     "); nothing changed");
-	config::KeyType type = type_for_set(ctx.keys, *slot, target.pid);
+	const KeySlot &slot = slot_of(threads, target.pid, key, "; nothing changed");
+	config::KeyType type = type_for_set(ctx.keys, slot, target.pid);
 	std::vector<uint8_t> value = encode_for_set(type, key, text);
 
 	auto setter = Setter::load(session.map_fd());

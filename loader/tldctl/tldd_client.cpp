@@ -22,29 +22,22 @@ namespace {
 // tldd answers control requests at once; a second is plenty on a loaded machine.
 constexpr int kReplyTimeoutMs = 2000;
 
-int connect_to(const std::string &path, Fd *out, std::string *why)
+Result<Fd> connect_to(const std::string &path)
 {
 	sockaddr_un addr = {};
 	addr.sun_family = AF_UNIX;
-	if (path.size() >= sizeof(addr.sun_path)) {
-		*why = path + ": path too long";
-		return -ENAMETOOLONG;
-	}
+	if (path.size() >= sizeof(addr.sun_path))
+		return Error{ENAMETOOLONG, path, "path too long"};
 	memcpy(addr.sun_path, path.c_str(), path.size());
 	Fd fd(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
-	if (!fd || connect(fd.get(), reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) != 0) {
-		int err = errno;
-		*why = "cannot connect to " + path + ": " + strerror(err);
-		return -err;
-	}
-	*out = std::move(fd);
-	return 0;
+	if (!fd || connect(fd.get(), reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) != 0)
+		return error_from_errno("cannot connect to " + path, errno);
+	return fd;
 }
 
 // Sends one control request (with @fd attached if >= 0) and waits for its answer; an fd that
-// comes with it lands in *passed. @target is DUMP's pid.
-int request(int sock, uint16_t type, int fd, tld_broker_event *ev, Fd *passed, std::string *why,
-            pid_t target = 0)
+// comes with it is returned (not valid if none came). @target is DUMP's pid.
+Result<Fd> request(int sock, uint16_t type, int fd, tld_broker_event *ev, pid_t target = 0)
 {
 	tld_broker_dump_req req = {}; // the 32 bytes of every request; only DUMP has a pid
 	req.hdr.magic = TLD_BROKER_MAGIC;
@@ -53,16 +46,12 @@ int request(int sock, uint16_t type, int fd, tld_broker_event *ev, Fd *passed, s
 	req.hdr.seq = 1;
 	req.tid = getpid();
 	req.pid = target;
-	if (int err = broker::send_message(sock, &req, sizeof(req), fd, 0); err < 0) {
-		*why = std::string("sending to tldd: ") + strerror(-err);
-		return err;
-	}
+	if (int err = broker::send_message(sock, &req, sizeof(req), fd, 0); err < 0)
+		return error_from_errno("sending to tldd", err);
 
 	pollfd p = {sock, POLLIN, 0};
-	if (poll(&p, 1, kReplyTimeoutMs) <= 0) {
-		*why = "tldd did not answer";
-		return -ETIMEDOUT;
-	}
+	if (poll(&p, 1, kReplyTimeoutMs) <= 0)
+		return Error{ETIMEDOUT, "", "tldd did not answer"};
 	union {
 		cmsghdr align;
 		char buf[CMSG_SPACE(sizeof(int))];
@@ -74,18 +63,17 @@ int request(int sock, uint16_t type, int fd, tld_broker_event *ev, Fd *passed, s
 	mh.msg_control = ctl.buf;
 	mh.msg_controllen = sizeof(ctl.buf);
 	ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	Fd passed;
 	for (cmsghdr *c = CMSG_FIRSTHDR(&mh); n > 0 && c; c = CMSG_NXTHDR(&mh, c)) {
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
 			int got;
 			memcpy(&got, CMSG_DATA(c), sizeof(int));
-			passed->reset(got);
+			passed.reset(got);
 		}
 	}
-	if (n != sizeof(*ev) || ev->hdr.magic != TLD_BROKER_MAGIC || ev->req_type != type) {
-		*why = "tldd sent no answer to the request";
-		return -EPROTO;
-	}
-	return 0;
+	if (n != sizeof(*ev) || ev->hdr.magic != TLD_BROKER_MAGIC || ev->req_type != type)
+		return Error{EPROTO, "", "tldd sent no answer to the request"};
+	return passed;
 }
 
 void read_report(int fd, TlddView &v)
@@ -130,16 +118,19 @@ int read_sealed(int fd, std::string *out)
 TlddView query_tldd(const std::string &socket_path)
 {
 	TlddView v;
-	Fd sock;
-	if (connect_to(socket_path, &sock, &v.error))
-		return v;
-	v.up = true;
-	tld_broker_event ev;
-	Fd report;
-	if (int err = request(sock.get(), TLD_BROKER_QUERY, -1, &ev, &report, &v.detail_error)) {
-		(void)err;
+	auto sock = connect_to(socket_path);
+	if (!sock) {
+		v.error = sock.error().message();
 		return v;
 	}
+	v.up = true;
+	tld_broker_event ev;
+	auto answer = request(sock->get(), TLD_BROKER_QUERY, -1, &ev);
+	if (!answer) {
+		v.detail_error = answer.error().message();
+		return v;
+	}
+	const Fd &report = *answer;
 	if (ev.hdr.type != TLD_BROKER_ACK || !report) {
 		v.detail_error = ev.error == -EBUSY ? busy_message()
 		                                    : std::string("tldd refused QUERY: ") +
@@ -150,15 +141,13 @@ TlddView query_tldd(const std::string &socket_path)
 	return v;
 }
 
-int set_via_tldd(const std::string &socket_path, pid_t pid, pid_t tid, const std::string &key,
-                 const std::vector<uint8_t> &value, std::string *why)
+Result<int> set_via_tldd(const std::string &socket_path, pid_t pid, pid_t tid,
+                         const std::string &key, const std::vector<uint8_t> &value)
 {
 	tld_broker_set req = {};
 	if (key.empty() || key.size() >= sizeof(req.key) || value.empty() ||
-	    value.size() > TLD_BROKER_SET_MAX_VALUE) {
-		*why = "key or value too long";
-		return -EINVAL;
-	}
+	    value.size() > TLD_BROKER_SET_MAX_VALUE)
+		return Error{EINVAL, "", "key or value too long"};
 	req.magic = TLD_BROKER_MAGIC;
 	req.pid = pid;
 	req.tid = tid;
@@ -167,44 +156,40 @@ int set_via_tldd(const std::string &socket_path, pid_t pid, pid_t tid, const std
 	memcpy(req.value, value.data(), value.size());
 	// The request travels in a memfd: it does not fit the protocol's 32-byte messages.
 	Fd payload(memfd_create("tldctl-set", MFD_CLOEXEC));
-	if (!payload || pwrite(payload.get(), &req, sizeof(req), 0) != sizeof(req)) {
-		int err = errno;
-		*why = std::string("memfd: ") + strerror(err);
-		return -err;
-	}
+	if (!payload || pwrite(payload.get(), &req, sizeof(req), 0) != sizeof(req))
+		return error_from_errno("memfd", errno);
 
-	Fd sock;
-	if (int err = connect_to(socket_path, &sock, why))
-		return err;
+	auto sock = connect_to(socket_path);
+	if (!sock)
+		return std::move(sock).error();
 	tld_broker_event ev;
-	Fd none;
-	if (int err = request(sock.get(), TLD_BROKER_SET, payload.get(), &ev, &none, why))
-		return err;
+	if (auto none = request(sock->get(), TLD_BROKER_SET, payload.get(), &ev); !none)
+		return std::move(none).error();
 	if (ev.hdr.type == TLD_BROKER_ACK)
 		return ev.tid;
 	if (ev.error == -EBADMSG)
-		*why = "this tldd does not accept hint changes (an older version)";
+		return Error{EBADMSG, "",
+		             "this tldd does not accept hint changes (an older version)"};
 	return ev.error < 0 ? ev.error : -EPROTO;
 }
 
-int dump_via_tldd(const std::string &socket_path, pid_t pid, std::string *records, std::string *why)
+Result<int> dump_via_tldd(const std::string &socket_path, pid_t pid, std::string *records)
 {
-	Fd sock;
-	if (int err = connect_to(socket_path, &sock, why))
-		return err;
+	auto sock = connect_to(socket_path);
+	if (!sock)
+		return std::move(sock).error();
 	tld_broker_event ev;
-	Fd answer;
-	if (int err = request(sock.get(), TLD_BROKER_DUMP, -1, &ev, &answer, why, pid))
-		return err;
+	auto answer = request(sock->get(), TLD_BROKER_DUMP, -1, &ev, pid);
+	if (!answer)
+		return std::move(answer).error();
 	if (ev.hdr.type != TLD_BROKER_ACK) {
 		if (ev.error == -EBADMSG)
-			*why = "this tldd does not answer DUMP (an older version)";
+			return Error{EBADMSG, "",
+			             "this tldd does not answer DUMP (an older version)"};
 		return ev.error < 0 ? ev.error : -EPROTO;
 	}
-	if (!answer || ev.tid < 0 || read_sealed(answer.get(), records)) {
-		*why = "tldd's answer to DUMP is malformed";
-		return -EPROTO;
-	}
+	if (!*answer || ev.tid < 0 || read_sealed(answer->get(), records))
+		return Error{EPROTO, "", "tldd's answer to DUMP is malformed"};
 	return ev.tid;
 }
 

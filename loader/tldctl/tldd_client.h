@@ -9,6 +9,8 @@
 #include <sys/types.h>
 #include <vector>
 
+#include "sys/result.h"
+
 namespace tld::ctl {
 
 struct TlddView {
@@ -29,17 +31,17 @@ std::string busy_message();
 TlddView query_tldd(const std::string &socket);
 
 // Asks tldd to set @key to @value in process @pid (every registered thread, or thread @tid).
-// Returns the number of threads written, or -errno: tldd's verdict (EPERM, ESRCH, ENXIO,
-// ENOENT, EMSGSIZE, ...) or why tldd could not be asked (ECONNREFUSED, ENOENT, ETIMEDOUT,
-// EBADMSG from a tldd without control requests). *why gets a description of the latter.
-int set_via_tldd(const std::string &socket, pid_t pid, pid_t tid, const std::string &key,
-                 const std::vector<uint8_t> &value, std::string *why);
+// tldd's answer: the number of threads written, or -errno, its verdict (EPERM, ESRCH, ENXIO,
+// ENOENT, EMSGSIZE, ...). An error says why tldd could not be asked (ECONNREFUSED, ENOENT,
+// ETIMEDOUT, EBADMSG from a tldd without control requests).
+Result<int> set_via_tldd(const std::string &socket, pid_t pid, pid_t tid, const std::string &key,
+                         const std::vector<uint8_t> &value);
 
-// Asks tldd for the dump iterator's records (tldctl/records.h) of process @pid, or of every
+// Asks tldd for the dump iterator's records (progs/dump.h) of process @pid, or of every
 // process the caller may read (@pid 0: all for root, else the caller's own), into *records.
-// Returns the number of records, or -errno: tldd's verdict (EPERM, ESRCH, EOPNOTSUPP, ...) or
-// why tldd could not be asked (ECONNREFUSED, ENOENT, ETIMEDOUT, EPROTO, EBADMSG from a tldd
-// without DUMP). *why gets a description of the latter.
-int dump_via_tldd(const std::string &socket, pid_t pid, std::string *records, std::string *why);
+// tldd's answer: the number of records, or -errno, its verdict (EPERM, ESRCH, EOPNOTSUPP,
+// ...). An error says why tldd could not be asked (ECONNREFUSED, ENOENT, ETIMEDOUT, EPROTO,
+// EBADMSG from a tldd without DUMP).
+Result<int> dump_via_tldd(const std::string &socket, pid_t pid, std::string *records);
 
 } // namespace tld::ctl

@@ -88,47 +88,42 @@ Result<Fd> Control::query()
 	                    {std::string_view(reinterpret_cast<const char *>(&rep), sizeof(rep))});
 }
 
-int Control::set(const Peer &peer, int payload, std::string *why)
+Result<int> Control::set(const Peer &peer, int payload)
 {
 	// 1. The request, read from a memfd (classify_fd let only shmem and pidfds through).
 	struct stat st;
 	tld_broker_set req;
 	if (fstat(payload, &st) || st.st_size < off_t(sizeof(req)) ||
 	    pread(payload, &req, sizeof(req), 0) != sizeof(req)) {
-		*why = "SET payload is not a struct tld_broker_set";
-		return -EINVAL;
+		return Error{EINVAL, "", "SET payload is not a struct tld_broker_set"};
 	}
 	size_t key_len = strnlen(req.key, sizeof(req.key));
 	if (req.magic != TLD_BROKER_MAGIC || req.pid <= 0 || req.tid < 0 || key_len == 0 ||
 	    key_len >= TLD_NAME_LEN || req.value_size == 0 ||
 	    req.value_size > TLD_BROKER_SET_MAX_VALUE || req.reserved) {
-		*why = "malformed SET";
-		return -EINVAL;
+		return Error{EINVAL, "", "malformed SET"};
 	}
 	std::string key(req.key, key_len);
 
 	// 2. Who owns the target: asked through a pidfd, which names that one process for good.
 	Fd proc(sys::pidfd_open(req.pid, 0));
 	if (!proc) {
-		*why = "no such process";
-		return -ESRCH;
+		return Error{ESRCH, "", "no such process"};
 	}
 	auto owner = ctl::process_owner(proc.get());
 	if (!owner) {
-		*why = "no such process";
-		return -ESRCH;
+		return Error{ESRCH, "", "no such process"};
 	}
 	if (!ctl::may_change(peer.uid, *owner)) {
-		*why = "not the owner of pid " + std::to_string(req.pid);
-		return -EPERM;
+		return Error{EPERM, "", "not the owner of pid " + std::to_string(req.pid)};
 	}
 
 	// 3. The set program, loaded once; it needs CAP_BPF only.
 	if (!setter_) {
 		auto s = ctl::Setter::load(map_fd_);
 		if (!s) {
-			*why = "cannot load the set program: " + s.error().message();
-			return -EOPNOTSUPP;
+			return Error{EOPNOTSUPP, "cannot load the set program",
+			             s.error().message()};
 		}
 		setter_ = std::make_unique<ctl::Setter>(std::move(s.value()));
 	}
@@ -138,10 +133,8 @@ int Control::set(const Peer &peer, int payload, std::string *why)
 	        req.tid ? std::vector<pid_t>{req.tid} : ctl::process_threads(req.pid);
 	std::vector<uint8_t> value(req.value, req.value + req.value_size);
 	auto out = setter_->apply(req.pid, tids, key, value, req.tid == 0, proc.get());
-	if (!out) {
-		*why = out.error().message();
-		return out.error().negative();
-	}
+	if (!out)
+		return std::move(out).error();
 	int written = 0, first_err = 0;
 	for (const auto &r : out->results) {
 		if (r.err && !first_err)
@@ -152,31 +145,29 @@ int Control::set(const Peer &peer, int payload, std::string *why)
 	// The pidfd still names a live process: its pid was not reused while the tids of
 	// /proc/PID/task were checked against it, so every write went to that process.
 	if (!ctl::process_owner(proc.get())) {
-		*why = "process exited";
-		return -ESRCH;
+		return Error{ESRCH, "", "process exited"};
 	}
-	if (first_err) {
-		*why = out->written ? "failed after writing some threads" : "nothing written";
-		return first_err;
-	}
+	if (first_err)
+		return Error{-first_err, "",
+		             out->written ? "failed after writing some threads"
+		                          : "nothing written"};
 	if (!written) {
-		*why = "no thread has task local data";
-		return -ENXIO;
+		return Error{ENXIO, "", "no thread has task local data"};
 	}
 	LOG_N("client pid %d uid %u: set %s in pid %d (%d thread%s)", peer.tgid, peer.uid,
 	      key.c_str(), req.pid, written, written == 1 ? "" : "s");
 	return written;
 }
 
-int Control::dump(const Peer &peer, pid_t pid, Fd *out, std::string *why)
+Result<Control::Dump> Control::dump(const Peer &peer, pid_t pid)
 {
 	// 1. The dump iterator, loaded once. A task iterator is a tracing program: besides
 	// CAP_BPF it needs CAP_PERFMON (tests/tldctl/caps_test.cpp).
 	if (!dumper_) {
 		auto d = ctl::Dumper::load(map_fd_, broker_map_fd_);
 		if (!d) {
-			*why = "cannot load the dump program: " + d.error().message();
-			return -EOPNOTSUPP;
+			return Error{EOPNOTSUPP, "cannot load the dump program",
+			             d.error().message()};
 		}
 		dumper_ = std::make_unique<ctl::Dumper>(std::move(d.value()));
 	}
@@ -189,12 +180,10 @@ int Control::dump(const Peer &peer, pid_t pid, Fd *out, std::string *why)
 	if (pid) {
 		Fd proc(sys::pidfd_open(pid, 0));
 		if (!proc || !ctl::process_owner(proc.get())) {
-			*why = "no such process";
-			return -ESRCH;
+			return Error{ESRCH, "", "no such process"};
 		}
 		if (!may_read(peer, proc.get())) {
-			*why = "not the owner of pid " + std::to_string(pid);
-			return -EPERM;
+			return Error{EPERM, "", "not the owner of pid " + std::to_string(pid)};
 		}
 		readable.emplace(pid, std::move(proc));
 	} else if (!everyone) {
@@ -202,10 +191,8 @@ int Control::dump(const Peer &peer, pid_t pid, Fd *out, std::string *why)
 		auto first = dumper_->read_raw();
 		auto records = first ? ctl::split_dump(*first)
 		                     : Result<std::vector<ctl::RawRecord>>(first.error());
-		if (!records) {
-			*why = records.error().message();
-			return records.error().negative();
-		}
+		if (!records)
+			return std::move(records).error();
 		for (const auto &r : *records) {
 			if (readable.count(r.pid))
 				continue;
@@ -219,22 +206,19 @@ int Control::dump(const Peer &peer, pid_t pid, Fd *out, std::string *why)
 	auto bytes = dumper_->read_raw(ctl::TaskFilter{0, pid});
 	if (!bytes) {
 		int err = bytes.error().code;
-		*why = pid && (err == ENOENT || err == ESRCH) ? "process exited"
-		                                              : bytes.error().message();
-		return pid && (err == ENOENT || err == ESRCH) ? -ESRCH : -err;
+		if (pid && (err == ENOENT || err == ESRCH))
+			return Error{ESRCH, "", "process exited"};
+		return std::move(bytes).error();
 	}
 	auto records = ctl::split_dump(*bytes);
-	if (!records) {
-		*why = records.error().message();
-		return -EIO;
-	}
+	if (!records)
+		return Error{EIO, "", records.error().message()};
 
 	// 4. Only records of processes that are still there and still readable.
 	for (auto it = readable.begin(); it != readable.end();)
 		it = may_read(peer, it->second.get()) ? std::next(it) : readable.erase(it);
 	if (pid && !readable.count(pid)) {
-		*why = "process exited or changed its owner";
-		return -ESRCH;
+		return Error{ESRCH, "", "process exited or changed its owner"};
 	}
 	std::string kept;
 	int n = 0;
@@ -245,15 +229,12 @@ int Control::dump(const Peer &peer, pid_t pid, Fd *out, std::string *why)
 		n++;
 	}
 	auto mfd = sealed_memfd("tldd-dump", {kept});
-	if (!mfd) {
-		*why = mfd.error().message();
-		return mfd.error().negative();
-	}
-	*out = std::move(mfd.value());
+	if (!mfd)
+		return std::move(mfd).error();
 	std::string what = pid ? "pid " + std::to_string(pid) : "every readable process";
 	LOG_D("client pid %d uid %u: dump of %s (%d thread%s)", peer.tgid, peer.uid, what.c_str(),
 	      n, n == 1 ? "" : "s");
-	return n;
+	return Dump{std::move(mfd.value()), n};
 }
 
 // A token bucket per uid: control_rate tokens a second, as many at most.
@@ -322,28 +303,28 @@ int Session::control_request(const broker::Request &req, Fd passed)
 		return -EBUSY;
 	}
 	if (req.type == TLD_BROKER_SET) {
-		std::string why;
-		int n = ctx_.control->set(peer_, passed.get(), &why);
-		if (n < 0) {
-			reject(req, n, 0, why.c_str());
-			return n;
+		auto n = ctx_.control->set(peer_, passed.get());
+		if (!n) {
+			reject(req, n.error().negative(), 0, n.error().message().c_str());
+			return n.error().negative();
 		}
-		reply(req, TLD_BROKER_ACK, 0, n);
+		reply(req, TLD_BROKER_ACK, 0, *n);
 		return 0;
 	}
 	Fd answer;
 	int n = 0;
 	if (req.type == TLD_BROKER_DUMP) {
-		std::string why;
-		n = ctx_.control->dump(peer_, req.target, &answer, &why);
-		if (n < 0) {
-			reject(req, n, 0, why.c_str());
-			return n;
+		auto dump = ctx_.control->dump(peer_, req.target);
+		if (!dump) {
+			reject(req, dump.error().negative(), 0, dump.error().message().c_str());
+			return dump.error().negative();
 		}
+		answer = std::move(dump->records);
+		n = dump->count;
 	} else {
 		auto report = ctx_.control->query();
 		if (!report) {
-			reject(req, report.error().negative(), 0, report.error().what);
+			reject(req, report.error().negative(), 0, report.error().context.c_str());
 			return report.error().negative();
 		}
 		answer = std::move(report.value());

@@ -35,13 +35,16 @@ public:
 
 	// QUERY: a sealed memfd holding struct tld_broker_report.
 	Result<Fd> query();
-	// SET from @peer, its struct tld_broker_set in the memfd @payload. Returns the number of
-	// threads written, or -errno with *why for the log.
-	int set(const Peer &peer, int payload, std::string *why);
+	// SET from @peer, its struct tld_broker_set in the memfd @payload: the number of threads
+	// written, or the error to log.
+	Result<int> set(const Peer &peer, int payload);
 	// DUMP from @peer: the dump iterator's records of process @pid (0: of every process the
-	// peer may read) in a sealed memfd, *out. Returns the number of records, or -errno with
-	// *why for the log.
-	int dump(const Peer &peer, pid_t pid, Fd *out, std::string *why);
+	// peer may read) in a sealed memfd, and how many there are; or the error to log.
+	struct Dump {
+		Fd records;
+		int count;
+	};
+	Result<Dump> dump(const Peer &peer, pid_t pid);
 
 	// Whether @peer may make one more control request now: limits->control_rate a second per
 	// uid, in bursts of as many; root is not limited. Logs a uid's first refusal in a row.

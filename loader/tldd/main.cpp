@@ -26,13 +26,14 @@ namespace {
 // An empty name means no group; an unknown one stops start-up.
 bool group_of(const std::string &name, gid_t *gid)
 {
-	std::string why;
 	if (name.empty())
 		return false;
-	if (!tld::config::resolve_group(name, *gid, why)) {
-		LOG_E("%s", why.c_str());
+	auto found = tld::config::resolve_group(name);
+	if (!found) {
+		LOG_E("%s", found.error().message().c_str());
 		exit(1);
 	}
+	*gid = *found;
 	return true;
 }
 
@@ -63,7 +64,7 @@ int check_config(const tld::config::DaemonConfig &opt)
 {
 	auto keys = tld::config::load_keys_config(opt.keys_config);
 	if (!keys) {
-		fprintf(stderr, "tldd: %s\n", keys.error().str().c_str());
+		fprintf(stderr, "tldd: %s\n", keys.error().message().c_str());
 		return 1;
 	}
 	printf("%s: ok\n%s: ok\n",
@@ -84,7 +85,7 @@ int main(int argc, char **argv)
 	}
 	auto parsed = parse_settings(argc, argv);
 	if (!parsed) {
-		LOG_E("%s", parsed.error().str().c_str());
+		LOG_E("%s", parsed.error().message().c_str());
 		return action == Action::check_config ? 1 : 2;
 	}
 	const tld::config::DaemonConfig &opt = parsed.value();
@@ -159,7 +160,7 @@ int main(int argc, char **argv)
 		// (systemctl status shows it).
 		auto fresh = parse_settings(argc, argv);
 		if (!fresh) {
-			const std::string err = fresh.error().str();
+			const std::string err = fresh.error().message();
 			LOG_E("reload: %s; keeping the running configuration", err.c_str());
 			tld::notify::send(("STATUS=serving; reload failed, kept the running "
 			                   "configuration: " +

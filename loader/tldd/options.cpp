@@ -38,7 +38,7 @@ Action action_of(int argc, char **argv)
 	return action;
 }
 
-config::Parsed<config::DaemonConfig> parse_settings(int argc, char **argv)
+Result<config::DaemonConfig> parse_settings(int argc, char **argv)
 {
 	std::vector<const char *> args;
 	for (int i = 0; i < argc; i++)

@@ -19,7 +19,7 @@ Action action_of(int argc, char **argv);
 
 // The settings of argv, less the actions, and of the settings file. An error names the option,
 // or the file and line.
-config::Parsed<config::DaemonConfig> parse_settings(int argc, char **argv);
+Result<config::DaemonConfig> parse_settings(int argc, char **argv);
 
 // tldd --help: the settings, then the actions.
 void print_help();

@@ -257,7 +257,7 @@ int Session::register_thread(const Request &req, Fd passed, pid_t *tid)
 	}
 	auto pidfd = thread_pidfd(req, std::move(passed), tid);
 	if (!pidfd) {
-		reject(req, pidfd.error().negative(), *tid, pidfd.error().what);
+		reject(req, pidfd.error().negative(), *tid, pidfd.error().context.c_str());
 		return pidfd.error().negative();
 	}
 	const char *why = nullptr;
@@ -342,7 +342,7 @@ int Session::unregister_thread(const Request &req, Fd passed, pid_t *tid)
 			threads_.erase(*tid);
 			return 0;
 		}
-		reject(req, pidfd.error().negative(), *tid, pidfd.error().what);
+		reject(req, pidfd.error().negative(), *tid, pidfd.error().context.c_str());
 		return pidfd.error().negative();
 	}
 	int fd = pidfd->get();

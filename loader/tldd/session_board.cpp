@@ -234,7 +234,7 @@ bool Session::scan_slot(std::uint32_t i, std::uint64_t slot)
 	if (!pidfd) {
 		// Gone before its delay was up: exactly the thread the board spares the kernel.
 		if (pidfd.error().code != ESRCH)
-			reject(req, pidfd.error().negative(), tid, pidfd.error().what);
+			reject(req, pidfd.error().negative(), tid, pidfd.error().context.c_str());
 		return true;
 	}
 	const char *why = nullptr;

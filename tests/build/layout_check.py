@@ -20,7 +20,7 @@ PARTS = [
 ALLOWED = {
     "common/sys": {"bpf"},
     "common/wire": {"common/sys", "bpf"},
-    "config": {"bpf"},
+    "config": {"common/sys", "bpf"},
     "bpf": set(),
     "preload/include": {"bpf"},
     "preload/libtld": {"preload/include", "common/sys", "bpf"},

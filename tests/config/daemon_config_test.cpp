@@ -12,7 +12,7 @@ namespace {
 class DaemonConfigTest : public ::testing::Test {
 protected:
 	// Parses "tldd ARGS..." with the default config path inside a temporary directory.
-	Parsed<DaemonConfig> parse(std::vector<std::string> args)
+	Result<DaemonConfig> parse(std::vector<std::string> args)
 	{
 		args.insert(args.begin(), "tldd");
 		std::vector<const char *> argv;
@@ -23,7 +23,7 @@ protected:
 	std::string error(std::vector<std::string> args)
 	{
 		auto r = parse(std::move(args));
-		return r ? "(parsed)" : r.error().str();
+		return r ? "(parsed)" : r.error().message();
 	}
 	void write(std::string_view text) { test::write_file(conf_, text); }
 
@@ -34,7 +34,7 @@ protected:
 TEST_F(DaemonConfigTest, DefaultsWithoutAFile)
 {
 	auto r = parse({});
-	ASSERT_TRUE(r.ok()) << r.error().str();
+	ASSERT_TRUE(r.ok()) << r.error().message();
 	const DaemonConfig &c = r.value();
 	EXPECT_EQ(c.pin_root, "/sys/fs/bpf/tld");
 	EXPECT_EQ(c.socket, "/run/tld/tldd.sock");
@@ -59,7 +59,7 @@ TEST_F(DaemonConfigTest, FileSettings)
 	      "max-memfd-bytes = 64K\nmax-clients = 3\nlog-level = debug\n"
 	      "keys-config = /tmp/keys.conf\nregistration-delay-ms = 0\ncontrol-rate = 10000\n");
 	auto r = parse({});
-	ASSERT_TRUE(r.ok()) << r.error().str();
+	ASSERT_TRUE(r.ok()) << r.error().message();
 	const DaemonConfig &c = r.value();
 	EXPECT_EQ(c.pin_root, "/tmp/bpf");
 	EXPECT_EQ(c.socket, "/tmp/t.sock");
@@ -80,7 +80,7 @@ TEST_F(DaemonConfigTest, CommandLineWins)
 {
 	write("max-clients = 3\nlog-level = debug\n");
 	auto r = parse({"--max-clients=9", "--socket", "/tmp/cli.sock"});
-	ASSERT_TRUE(r.ok()) << r.error().str();
+	ASSERT_TRUE(r.ok()) << r.error().message();
 	EXPECT_EQ(r.value().limits.max_clients, 9u);
 	EXPECT_EQ(r.value().log_level, LogLevel::debug);
 	EXPECT_EQ(r.value().socket, "/tmp/cli.sock");
@@ -91,7 +91,7 @@ TEST_F(DaemonConfigTest, ExplicitConfigFile)
 	std::string other = dir_.path() + "/other.conf";
 	test::write_file(other, "max-clients = 5\n");
 	auto r = parse({"--config", other});
-	ASSERT_TRUE(r.ok()) << r.error().str();
+	ASSERT_TRUE(r.ok()) << r.error().message();
 	EXPECT_EQ(r.value().limits.max_clients, 5u);
 	EXPECT_EQ(r.value().config_file, other);
 	std::string missing = dir_.path() + "/missing.conf";
@@ -105,7 +105,7 @@ TEST_F(DaemonConfigTest, Help)
 	auto r = parse({"--help", "--bogus-is-still-an-error-first"});
 	EXPECT_FALSE(r.ok());
 	r = parse({"-h"});
-	ASSERT_TRUE(r.ok()) << r.error().str();
+	ASSERT_TRUE(r.ok()) << r.error().message();
 	EXPECT_TRUE(r.value().help);
 	std::string help = daemon_help("tldd");
 	EXPECT_NE(help.find("Usage: tldd"), std::string::npos);
@@ -188,23 +188,24 @@ TEST_F(DaemonConfigTest, Groups)
 {
 	write("socket-group = none\ndirect-group =\n");
 	auto r = parse({});
-	ASSERT_TRUE(r.ok()) << r.error().str();
+	ASSERT_TRUE(r.ok()) << r.error().message();
 	EXPECT_EQ(r.value().socket_group, "");
 	EXPECT_EQ(r.value().direct_group, "");
-	gid_t gid = 1;
-	std::string why;
-	EXPECT_TRUE(resolve_group("root", gid, why)) << why;
-	EXPECT_EQ(gid, 0u);
-	EXPECT_TRUE(resolve_group("1234", gid, why));
-	EXPECT_EQ(gid, 1234u);
-	EXPECT_FALSE(resolve_group("no-such-group-tld", gid, why));
-	EXPECT_EQ(why, "no group 'no-such-group-tld'");
+	auto root = resolve_group("root");
+	ASSERT_TRUE(root) << root.error().message();
+	EXPECT_EQ(root.value(), 0u);
+	auto number = resolve_group("1234");
+	ASSERT_TRUE(number);
+	EXPECT_EQ(number.value(), 1234u);
+	auto none = resolve_group("no-such-group-tld");
+	EXPECT_FALSE(none);
+	EXPECT_EQ(none.error().message(), "no group 'no-such-group-tld'");
 }
 
 TEST_F(DaemonConfigTest, SampleFileGivesTheDefaults)
 {
 	auto r = parse({"--config", std::string(TLD_SOURCE_DIR) + "/config/tldd.conf"});
-	ASSERT_TRUE(r.ok()) << r.error().str();
+	ASSERT_TRUE(r.ok()) << r.error().message();
 	const DaemonConfig &c = r.value();
 	DaemonConfig d;
 	EXPECT_EQ(c.pin_root, d.pin_root);

@@ -16,7 +16,7 @@ namespace {
 std::string load_error(const std::string &path)
 {
 	auto r = load_keys_config(path);
-	return r ? "(parsed)" : r.error().str();
+	return r ? "(parsed)" : r.error().message();
 }
 
 TEST(KeysFiles, Missing)
@@ -103,7 +103,7 @@ TEST(KeysFiles, SampleConfigParses)
 {
 	std::string path = std::string(TLD_SOURCE_DIR) + "/config/keys.conf";
 	auto r = load_keys_config(path);
-	ASSERT_TRUE(r.ok()) << r.error().str();
+	ASSERT_TRUE(r.ok()) << r.error().message();
 	const KeysConfig &c = r.value();
 	EXPECT_EQ(c.keys.size(), 4u);
 	EXPECT_GE(c.find_key("latency_critical"), 0);

@@ -30,7 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	auto r = tokenize_ini(text, "fuzz.ini");
 	if (!r) {
 		tld::test::check_error(r.error(), "fuzz.ini", 1, text);
-		check(r.error().message.size() < 256); // the echo of a bad line is cut
+		check(r.error().reason.size() < 256); // the echo of a bad line is cut
 		return 0;
 	}
 	const auto &entries = r.value();

@@ -17,13 +17,13 @@ namespace tld::test {
 inline std::string keys_error(std::string_view text)
 {
 	auto r = config::parse_keys_config(text, "k.conf");
-	return r ? "(parsed)" : r.error().str();
+	return r ? "(parsed)" : r.error().message();
 }
 
 inline std::string ini_error(std::string_view text)
 {
 	auto r = config::tokenize_ini(text, "x.ini");
-	return r ? "(parsed)" : r.error().str();
+	return r ? "(parsed)" : r.error().message();
 }
 
 // Encodes @text as @type, or returns the reason it cannot be.

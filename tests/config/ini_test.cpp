@@ -13,7 +13,7 @@ using namespace std::literals;
 std::vector<IniEntry> tokens(std::string_view text)
 {
 	auto r = tokenize_ini(text, "x.ini");
-	EXPECT_TRUE(r.ok()) << (r ? "" : r.error().str());
+	EXPECT_TRUE(r.ok()) << (r ? "" : r.error().message());
 	return r ? r.value() : std::vector<IniEntry>{};
 }
 
@@ -106,17 +106,17 @@ TEST(Ini, ReadConfigFileErrors)
 {
 	auto missing = read_config_file("/nonexistent/tld/keys.conf");
 	ASSERT_FALSE(missing.ok());
-	EXPECT_EQ(missing.error().str(),
+	EXPECT_EQ(missing.error().message(),
 	          "/nonexistent/tld/keys.conf: cannot open: No such file or directory");
 	auto dir = read_config_file("/tmp");
 	ASSERT_FALSE(dir.ok());
-	EXPECT_EQ(dir.error().str(), "/tmp: is a directory, not a config file");
+	EXPECT_EQ(dir.error().message(), "/tmp: is a directory, not a config file");
 	auto dev = read_config_file("/dev/zero");
 	ASSERT_FALSE(dev.ok());
-	EXPECT_EQ(dev.error().str(), "/dev/zero: is not a regular file");
+	EXPECT_EQ(dev.error().message(), "/dev/zero: is not a regular file");
 	auto empty = read_config_file("");
 	ASSERT_FALSE(empty.ok());
-	EXPECT_EQ(empty.error().str(), "(empty path): no config file name given");
+	EXPECT_EQ(empty.error().message(), "(empty path): no config file name given");
 }
 
 } // namespace

@@ -15,7 +15,7 @@ using Bytes = std::vector<uint8_t>;
 KeysConfig parse(std::string_view text)
 {
 	auto r = parse_keys_config(text, "k.conf");
-	EXPECT_TRUE(r.ok()) << (r ? "" : r.error().str());
+	EXPECT_TRUE(r.ok()) << (r ? "" : r.error().message());
 	return r ? std::move(r).value() : KeysConfig{};
 }
 

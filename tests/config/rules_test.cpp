@@ -46,7 +46,7 @@ exe = never-this-exe
 KeysConfig config()
 {
 	auto r = parse_keys_config(kConfig, "rules.conf");
-	EXPECT_TRUE(r.ok()) << (r ? "" : r.error().str());
+	EXPECT_TRUE(r.ok()) << (r ? "" : r.error().message());
 	return r ? std::move(r).value() : KeysConfig{};
 }
 
@@ -168,7 +168,7 @@ TEST(TldSet, OverridesEverything)
 {
 	KeysConfig c = config();
 	auto set = parse_tld_set(c, " prio = 0x10 , role=\"a,b\", rt=off,prio=11");
-	ASSERT_TRUE(set.ok()) << set.error().str();
+	ASSERT_TRUE(set.ok()) << set.error().message();
 	ASSERT_EQ(set.value().size(), 4u);
 	c.overrides = set.value();
 	Values v = resolve(c, "/usr/bin/python3", "worker-1");
@@ -190,7 +190,7 @@ TEST(TldSet, Errors)
 	KeysConfig c = config();
 	auto err = [&](std::string_view text) {
 		auto r = parse_tld_set(c, text);
-		return r ? "(parsed)" : r.error().str();
+		return r ? "(parsed)" : r.error().message();
 	};
 	EXPECT_EQ(err("prio=1,nope=2"), "TLD_SET:2: unknown key 'nope'");
 	EXPECT_EQ(err("prio=-1"), "TLD_SET:1: prio: '-1' is out of range for u32 (0..4294967295)");

@@ -28,6 +28,15 @@ namespace tld::test {
 namespace {
 
 using Classes = std::map<pid_t, uint32_t>;
+
+// tldd's answer to a control request, or -errno with *why when tldd could not be asked.
+int answer_of(const Result<int> &r, std::string *why)
+{
+	if (r)
+		return *r;
+	*why = r.error().message();
+	return r.error().negative();
+}
 using Tree = boost::property_tree::ptree;
 
 class TldctlTlddTest : public ::testing::Test {
@@ -137,7 +146,8 @@ TEST_F(TldctlTlddTest, TlddChecksTheOwnerItself)
 	TLD_IN_CHILD([&] {
 		ASSERT_TRUE(become_nobody());
 		std::string why;
-		EXPECT_EQ(ctl::set_via_tldd(socket, pid, 0, "class", {7, 0, 0, 0}, &why), -EPERM)
+		EXPECT_EQ(answer_of(ctl::set_via_tldd(socket, pid, 0, "class", {7, 0, 0, 0}), &why),
+		          -EPERM)
 		        << why;
 	});
 	RunResult r = tldctl({"set", std::to_string(pid), "class=7"}, 65534);
@@ -349,17 +359,19 @@ TEST_F(TldctlTlddTest, TlddShowsAProcessOnlyToRootAndItsOwner)
 	TLD_IN_CHILD([&] {
 		ASSERT_TRUE(become_nobody());
 		std::string bytes, why;
-		EXPECT_EQ(ctl::dump_via_tldd(socket, target, &bytes, &why), -EPERM) << why;
-		EXPECT_EQ(ctl::dump_via_tldd(socket, 0, &bytes, &why), 0) << why;
+		EXPECT_EQ(answer_of(ctl::dump_via_tldd(socket, target, &bytes), &why), -EPERM)
+		        << why;
+		EXPECT_EQ(answer_of(ctl::dump_via_tldd(socket, 0, &bytes), &why), 0) << why;
 		EXPECT_EQ(bytes, "");
-		EXPECT_EQ(ctl::dump_via_tldd(socket, 0x3fffffff, &bytes, &why), -ESRCH) << why;
+		EXPECT_EQ(answer_of(ctl::dump_via_tldd(socket, 0x3fffffff, &bytes), &why), -ESRCH)
+		        << why;
 	});
 	EXPECT_NE(tldd_.log().find("not the owner of pid " + pid), std::string::npos)
 	        << tldd_.log();
 
 	// Root asking tldd gets the records, in the iterator's format.
 	std::string bytes, why;
-	ASSERT_EQ(ctl::dump_via_tldd(socket, target, &bytes, &why), 2) << why;
+	ASSERT_EQ(answer_of(ctl::dump_via_tldd(socket, target, &bytes), &why), 2) << why;
 	auto threads = ctl::parse_dump(bytes);
 	ASSERT_TRUE(threads) << threads.error().message();
 	ASSERT_EQ(threads->size(), 2u);
@@ -385,9 +397,10 @@ TEST_F(TldctlTlddTest, ControlRateLimitsEachUserButRoot)
 	TLD_IN_CHILD([&] {
 		ASSERT_TRUE(become_nobody());
 		std::string bytes, why;
-		EXPECT_EQ(ctl::dump_via_tldd(socket, target, &bytes, &why), 1) << why;
-		EXPECT_EQ(ctl::dump_via_tldd(socket, target, &bytes, &why), -EBUSY) << why;
-		EXPECT_EQ(ctl::dump_via_tldd(socket, 0, &bytes, &why), -EBUSY) << why;
+		EXPECT_EQ(answer_of(ctl::dump_via_tldd(socket, target, &bytes), &why), 1) << why;
+		EXPECT_EQ(answer_of(ctl::dump_via_tldd(socket, target, &bytes), &why), -EBUSY)
+		        << why;
+		EXPECT_EQ(answer_of(ctl::dump_via_tldd(socket, 0, &bytes), &why), -EBUSY) << why;
 	});
 	// Still within the second: tldctl says why, and set changes nothing.
 	RunResult r = tldctl({"set", std::to_string(target), "class=7"}, 65534);
@@ -402,7 +415,7 @@ TEST_F(TldctlTlddTest, ControlRateLimitsEachUserButRoot)
 	// Root is not limited, and another user has a bucket of their own.
 	std::string bytes;
 	for (int i = 0; i < 3; i++)
-		EXPECT_EQ(ctl::dump_via_tldd(socket, target, &bytes, &why), 1) << why;
+		EXPECT_EQ(answer_of(ctl::dump_via_tldd(socket, target, &bytes), &why), 1) << why;
 	EXPECT_EQ(tldctl({"list", "--json"}, 65533).status, 0);
 
 	// One warning for the run of refusals, not one per request.
