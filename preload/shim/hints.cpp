@@ -175,7 +175,7 @@ bool hints_need_start_symbol()
 const char *thread_name_for_hints(char buf[16])
 {
 	// Only rules by thread name and the debug line read it: a prctl() less in every new thread.
-	if (!(g_config && g_config->uses_thread_names) && !debug_enabled())
+	if (!hints_follow_names() && !debug_enabled())
 		return nullptr;
 	current_thread_name(buf);
 	return buf;
