@@ -5,15 +5,18 @@ without the preload (and with TLD_DISABLE=1), interleaved in one run with tldd u
 ratios. Needs root (tldd pins its maps in a private bpffs mount). Installs autoconf and automake
 if missing (only this benchmark needs them).
 
-  bench/exec_compare.py [--build build] [--repetitions 5] [--markdown]
+  bench/exec_compare.py [--build build] [--repetitions 5] [--markdown] [--compare NAME=SO ...]
+
+--compare adds another build of the preload (an older libtldpreload.so, say) to the same
+interleaved run, so that a change is measured side by side with what it replaces.
 
 Each number is the median over the repetitions of the CPU time (user + system) of the whole
 process tree, which a loaded machine disturbs less than wall time; wall time is printed too.
 
 Then where the time of one exec goes: loading the library (TLD_DISABLE=1 against plain), the
 constructor's phases (TLD_DEBUG=1 prints them: "tld: start-up us: checks 10, config 70, ..."),
-and the parent's side of fork + exec (python3 under the preload starting children that run
-without it: the fork handler and the exec wrapper).
+and the forking program's side of fork + exec (python3 under the preload starting children
+that run without it: the fork handler in the child and the exec wrapper).
 """
 import argparse
 import os
@@ -143,7 +146,13 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--repetitions", type=int, default=5)
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--compare", action="append", default=[], metavar="NAME=SO",
+                    help="another libtldpreload.so, measured in the same run")
     args = ap.parse_args()
+    others = dict(c.split("=", 1) for c in args.compare)
+    for name, so in others.items():
+        if not os.path.exists(so):
+            raise SystemExit(f"{so}: no such library ({name})")
     build = os.path.abspath(args.build)
     preload = f"{build}/preload/libtldpreload.so"
     if not os.path.exists(preload):
@@ -172,6 +181,8 @@ def main():
                              "TLD_DISABLE": "1"},
                 "empty": {**base, "LD_PRELOAD": f"{tmp}/libempty.so"},
             }
+            for name, so in others.items():
+                envs[name] = {**base, "LD_PRELOAD": os.path.abspath(so), "TLD_CONFIG": config}
             work = [
                 ("/bin/true x 1,000 (bash loop)",
                  ["bash", "-c", "for ((i = 0; i < 1000; i++)); do /bin/true; done"], tmp, None),
@@ -189,6 +200,7 @@ def main():
                     for mode, env in envs.items():  # interleaved: load spreads over all
                         results.setdefault((name, mode), []).append(timed(argv, env, cwd, prep))
             start_up = phases(envs["preload"], 100 * args.repetitions)
+            start_up_of = {n: phases(envs[n], 100 * args.repetitions) for n in others}
         finally:
             tldd.close()
 
@@ -196,19 +208,24 @@ def main():
         return statistics.median(r[i] for r in results[(name, mode)])
 
     if args.markdown:
-        print("| workload | without | preload | ratio | TLD_DISABLE=1 | empty .so | wall ratio |")
-        print("|---|---:|---:|---:|---:|---:|---:|")
+        extra = "".join(f" {n} |" for n in others)
+        print(f"| workload | without | preload | ratio | TLD_DISABLE=1 | empty .so | wall ratio |"
+              f"{extra}")
+        print("|---|---:|---:|---:|---:|---:|---:|" + "---:|" * len(others))
     for name, *_ in work:
         plain, pre, dis, empty = (med(name, m, 0)
                                   for m in ("plain", "preload", "disabled", "empty"))
         wall = med(name, "preload", 1) / med(name, "plain", 1)
+        ratios = {n: med(name, n, 0) / plain for n in others}
         if args.markdown:
+            extra = "".join(f" {r:.2f}x |" for r in ratios.values())
             print(f"| {name} | {plain:.3f} s | {pre:.3f} s | {pre / plain:.2f}x | "
-                  f"{dis / plain:.2f}x | {empty / plain:.2f}x | {wall:.2f}x |")
+                  f"{dis / plain:.2f}x | {empty / plain:.2f}x | {wall:.2f}x |{extra}")
         else:
+            extra = "".join(f", {n} {r:.2f}x" for n, r in ratios.items())
             print(f"{name:40} cpu {plain:.3f}s -> {pre:.3f}s  {pre / plain:.2f}x  "
                   f"(disabled {dis / plain:.2f}x, empty .so {empty / plain:.2f}x, "
-                  f"wall {wall:.2f}x)")
+                  f"wall {wall:.2f}x{extra})")
 
     # Per exec, from the /bin/true loop (1,000 execs) and the fork + exec loop (500).
     true_name, fork_name = work[0][0], work[4][0]
@@ -219,19 +236,34 @@ def main():
                                                 med(true_name, "plain", 0)) / 1000,
         "loading any library (an empty .so)": (med(true_name, "empty", 0) -
                                                med(true_name, "plain", 0)) / 1000,
-        "parent's fork handler + exec wrapper": (med(fork_name, "preload", 0) -
+        "fork handler in the child + exec wrapper": (med(fork_name, "preload", 0) -
                                                  med(fork_name, "plain", 0)) / 500,
     }
+    def breakdown(mode, start):
+        per = {
+            "whole exec under the preload": (med(true_name, mode, 0) -
+                                             med(true_name, "plain", 0)) / 1000,
+            "fork handler in the child + exec wrapper": (med(fork_name, mode, 0) -
+                                                     med(fork_name, "plain", 0)) / 500,
+        }
+        return {**{k: v * 1e6 for k, v in per.items()},
+                **{f"constructor: {k}": v for k, v in start.items()}}
+
     rows = [(k, v * 1e6) for k, v in per_exec.items()]
     rows += [(f"constructor: {k}", v) for k, v in start_up.items()]
+    theirs = {n: breakdown(n, start_up_of[n]) for n in others}
     if args.markdown:
-        print("\n| where the time of one exec goes | us |\n|---|---:|")
+        extra = "".join(f" {n} |" for n in others)
+        print(f"\n| where the time of one exec goes | us |{extra}\n|---|---:|" +
+              "---:|" * len(others))
         for k, v in rows:
-            print(f"| {k} | {v:.0f} |")
+            cells = "".join(f" {t[k]:.0f} |" if k in t else " |" for t in theirs.values())
+            print(f"| {k} | {v:.0f} |{cells}")
     else:
         print()
         for k, v in rows:
-            print(f"{k:45} {v:7.0f} us")
+            cells = "".join(f"  {n} {t[k]:7.0f}" for n, t in theirs.items() if k in t)
+            print(f"{k:45} {v:7.0f} us{cells}")
     return 0
 
 

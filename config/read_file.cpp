@@ -67,6 +67,9 @@ Result<std::string> read_config_file(const std::string &path)
 		                           " a config file may have");
 
 	// Read to EOF rather than trusting st_size: files in /proc and some FUSE files report 0.
+	// A short read that brings the text to a size stat reported is taken as the end: one
+	// read() for the usual config, in every process the preload starts in.
+	const auto size = static_cast<size_t>(st.st_size);
 	std::string text;
 	char buf[4096];
 	for (;;) {
@@ -83,6 +86,8 @@ Result<std::string> read_config_file(const std::string &path)
 			                           std::to_string(kMaxConfigFileBytes) +
 			                           " bytes a config file may have");
 		text.append(buf, static_cast<size_t>(n));
+		if (size && text.size() == size && static_cast<size_t>(n) < sizeof(buf))
+			break;
 	}
 	return text;
 }

@@ -163,6 +163,10 @@ public:
 	// The number without a check, or -1: for comparisons only, never to use the fd.
 	int number() const { return fd_.load(std::memory_order_acquire); }
 
+	// What the file is (set by adopt()): for a caller that hands the fd on right after
+	// checked() and would otherwise fstat it again.
+	FdIdentity identity() const { return id_; }
+
 	// Closes it if it still is ours; forgets it either way.
 	void close()
 	{

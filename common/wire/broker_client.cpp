@@ -28,6 +28,16 @@ int send_msg(int sock, const tld_broker_req &req, int pass_fd)
 	return broker::send_message(sock, &req, sizeof(req), pass_fd, MSG_DONTWAIT);
 }
 
+// HELLO and BOARD in one sendmmsg(): each is still a message of its own with its own fd, as
+// tldd reads them, for one syscall less on every process start.
+int send_two(int sock, const tld_broker_req (&req)[2], const int (&pass_fd)[2])
+{
+	Outgoing out[2] = {{&req[0], sizeof(req[0]), pass_fd[0]},
+	                   {&req[1], sizeof(req[1]), pass_fd[1]}};
+	int sent = broker::send_messages(sock, out, 2, MSG_DONTWAIT);
+	return sent == 2 ? 0 : sent < 0 ? sent : -EAGAIN;
+}
+
 void fill(tld_broker_req *req, std::uint16_t type, std::uint32_t seq, std::uint32_t flags)
 {
 	*req = tld_broker_req{};
@@ -71,7 +81,7 @@ int Client::set_path(const char *path)
 }
 
 // A fresh socket, connected and greeted, not yet visible to other threads.
-int Client::open_connection(int *out)
+int Client::open_connection(int *out, bool fds_known)
 {
 	// High, out of the way of the numbers the host program uses (sys::place_high).
 	int s = sys::place_high(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
@@ -93,7 +103,7 @@ int Client::open_connection(int *out)
 	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &peer, &len) == 0)
 		needs_pidfds_.store(peer.pid == 0, std::memory_order_release);
 	int memfd = memfd_.load(std::memory_order_acquire);
-	if (memfd >= 0 && !memfd_id_.is(memfd)) {
+	if (memfd >= 0 && !fds_known && !memfd_id_.is(memfd)) {
 		// The program closed the memfd we were given: whatever has that number now is not
 		// ours to send (it would reach tldd as our arena).
 		memfd_.store(-1, std::memory_order_release);
@@ -102,32 +112,37 @@ int Client::open_connection(int *out)
 		return -EBADF;
 	}
 	if (memfd >= 0) {
-		tld_broker_req req;
-		fill(&req, TLD_BROKER_HELLO, seq_.fetch_add(1, std::memory_order_relaxed) + 1, 0);
-		req.tid = getpid();
-		if (int err = send_msg(s, req, memfd)) {
-			::close(s);
-			return err;
-		}
+		tld_broker_req req[2];
+		fill(&req[0], TLD_BROKER_HELLO, seq_.fetch_add(1, std::memory_order_relaxed) + 1,
+		     0);
+		req[0].tid = getpid();
 		int board = board_.load(std::memory_order_acquire);
-		if (board >= 0 && !board_id_.is(board)) {
+		if (board >= 0 && !fds_known && !board_id_.is(board)) {
 			board_.store(-1, std::memory_order_release); // lost: threads send REGISTERs
 			board = -1;
 		}
+		// From another pid namespace tldd cannot resolve the tids on a board: the caller
+		// names threads by pidfds (needs_pidfds()), and the board stays unsent.
+		if (needs_pidfds_.load(std::memory_order_relaxed))
+			board = -1;
+		int err;
 		if (board >= 0) {
-			fill(&req, TLD_BROKER_BOARD,
+			fill(&req[1], TLD_BROKER_BOARD,
 			     seq_.fetch_add(1, std::memory_order_relaxed) + 1, 0);
-			if (int err = send_msg(s, req, board)) {
-				::close(s);
-				return err;
-			}
+			err = send_two(s, req, {memfd, board});
+		} else {
+			err = send_msg(s, req[0], memfd);
+		}
+		if (err) {
+			::close(s);
+			return err;
 		}
 	}
 	*out = s;
 	return 0;
 }
 
-int Client::reconnect(std::uint64_t seen_state)
+int Client::reconnect(std::uint64_t seen_state, bool fds_known)
 {
 	if (!path_[0])
 		return -EDESTADDRREQ;
@@ -141,7 +156,7 @@ int Client::reconnect(std::uint64_t seen_state)
 	if (now < next_try_ns_.load(std::memory_order_relaxed))
 		return -ENOTCONN;
 	int s = -1;
-	int err = open_connection(&s);
+	int err = open_connection(&s, fds_known);
 	if (err) {
 		next_try_ns_.store(now + kRetryNs, std::memory_order_relaxed);
 		return err;
@@ -223,22 +238,28 @@ int Client::send_request(std::uint16_t type, std::uint32_t flags, std::int32_t t
 
 int Client::hello(int memfd, int board_memfd)
 {
-	memfd_id_.set(sys::identity_of(memfd));
-	board_id_.set(sys::identity_of(board_memfd));
+	return hello(memfd, sys::identity_of(memfd), board_memfd, sys::identity_of(board_memfd));
+}
+
+int Client::hello(int memfd, const sys::FdIdentity &memfd_id, int board_memfd,
+                  const sys::FdIdentity &board_id)
+{
+	memfd_id_.set(memfd_id);
+	board_id_.set(board_id);
 	int had_memfd = memfd_.exchange(memfd, std::memory_order_acq_rel);
 	int had_board = board_.exchange(board_memfd, std::memory_order_acq_rel);
 	pthread_mutex_lock(&lock_);
 	int fd = fd_.load(std::memory_order_acquire);
 	bool healthy = fd >= 0 && !(state_.load(std::memory_order_acquire) & kBroken);
 	pthread_mutex_unlock(&lock_);
-	// A new connection says HELLO by itself; an open one is told now.
+	// A new connection says HELLO (and BOARD) by itself; an open one is told now.
 	if (!healthy)
-		return connect();
+		return reconnect(state_.load(std::memory_order_acquire), true);
 	// A connection opened since these were set said them already (open_connection()).
 	int err = 0;
 	if (had_memfd != memfd)
 		err = send_request(TLD_BROKER_HELLO, 0, getpid(), 0, 0, 0, memfd, 0);
-	if (!err && board_memfd >= 0 && had_board != board_memfd)
+	if (!err && board_memfd >= 0 && had_board != board_memfd && !needs_pidfds())
 		err = send_request(TLD_BROKER_BOARD, 0, 0, 0, 0, 0, board_memfd, 0);
 	return err;
 }

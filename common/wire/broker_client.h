@@ -55,6 +55,10 @@ public:
 	// (protocol.h, struct tld_broker_board). Both must stay open while the Client is used:
 	// they are sent again after every reconnect. Returns 0 or -errno.
 	int hello(int memfd, int board_memfd = -1);
+	// The same when the caller knows what the fds are (it just created or checked them):
+	// spares an fstat each, and the first connection sends both at once.
+	int hello(int memfd, const sys::FdIdentity &memfd_id, int board_memfd,
+	          const sys::FdIdentity &board_id);
 
 	// Tells tldd the board changed (send only when the board's armed word said so).
 	// Non-blocking. Returns 0 or -errno.
@@ -112,8 +116,10 @@ private:
 	int request_and_wait(std::uint16_t type, std::uint32_t flags, std::int32_t tid, int pass_fd,
 	                     int timeout_ms);
 	int unregister(std::uint32_t flags, std::int32_t tid, int pass_fd, int wait_ms);
-	int reconnect(std::uint64_t seen_state);
-	int open_connection(int *out);
+	// fds_known: memfd_ and board_ were named by the caller of hello() just now, so they are
+	// sent without checking them again.
+	int reconnect(std::uint64_t seen_state, bool fds_known = false);
+	int open_connection(int *out, bool fds_known);
 	void mark_broken(std::uint64_t seen_state);
 	std::uint32_t reserve_answer();
 	void release_answer(std::uint32_t seq);

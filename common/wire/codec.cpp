@@ -104,29 +104,65 @@ int decode_request(const void *buf, std::size_t len, int msg_flags, int nfds, Re
 	}
 }
 
+namespace {
+
+union FdControl {
+	cmsghdr align;
+	char buf[CMSG_SPACE(sizeof(int))];
+};
+
+// Points `mh` at one message and, if pass_fd >= 0, an SCM_RIGHTS of it built in `ctl`.
+void build_message(msghdr *mh, iovec *iov, FdControl *ctl, const void *msg, std::size_t len,
+                   int pass_fd)
+{
+	*iov = iovec{const_cast<void *>(msg), len};
+	*mh = msghdr{};
+	mh->msg_iov = iov;
+	mh->msg_iovlen = 1;
+	if (pass_fd < 0)
+		return;
+	*ctl = FdControl{};
+	mh->msg_control = ctl->buf;
+	mh->msg_controllen = sizeof(ctl->buf);
+	cmsghdr *c = CMSG_FIRSTHDR(mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+}
+
+} // namespace
+
 int send_message(int sock, const void *msg, std::size_t len, int pass_fd, int flags)
 {
-	iovec iov{const_cast<void *>(msg), len};
-	msghdr mh{};
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	union {
-		cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} ctl{};
-	if (pass_fd >= 0) {
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = sizeof(ctl.buf);
-		cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
-	}
+	iovec iov;
+	msghdr mh;
+	FdControl ctl;
+	build_message(&mh, &iov, &ctl, msg, len, pass_fd);
 	ssize_t n = sendmsg(sock, &mh, flags | MSG_NOSIGNAL);
 	if (n == static_cast<ssize_t>(len))
 		return 0;
 	return n < 0 ? -errno : -EMSGSIZE;
+}
+
+int send_messages(int sock, const Outgoing *msgs, unsigned n, int flags)
+{
+	constexpr unsigned kMax = 4;
+	if (n == 0 || n > kMax)
+		return -EINVAL;
+	mmsghdr mm[kMax] = {};
+	iovec iov[kMax];
+	FdControl ctl[kMax];
+	for (unsigned i = 0; i < n; i++)
+		build_message(&mm[i].msg_hdr, &iov[i], &ctl[i], msgs[i].msg, msgs[i].len,
+		              msgs[i].pass_fd);
+	int sent = sendmmsg(sock, mm, n, flags | MSG_NOSIGNAL);
+	if (sent < 0)
+		return -errno;
+	for (int i = 0; i < sent; i++)
+		if (mm[i].msg_len != msgs[i].len)
+			return i; // a partial datagram does not happen on SOCK_SEQPACKET
+	return sent;
 }
 
 bool is_fatal(int err)

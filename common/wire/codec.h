@@ -46,6 +46,17 @@ bool is_fatal(int err);
 // part went. No allocation: the preload's client uses it on the thread-creation path.
 int send_message(int sock, const void *msg, std::size_t len, int pass_fd, int flags);
 
+// Messages for send_messages(): `len` bytes at `msg`, with `pass_fd` attached unless < 0.
+struct Outgoing {
+	const void *msg;
+	std::size_t len;
+	int pass_fd;
+};
+
+// Sends up to 4 messages with one sendmmsg(), each whole and with its own fd, as if by
+// send_message() in turn. Returns how many went whole (they go in order), or -errno if none.
+int send_messages(int sock, const Outgoing *msgs, unsigned n, int flags);
+
 // Checks a REGISTER's page against a memfd holding `pages` whole pages (page 0 is meta).
 // Returns 0 or -ERANGE.
 int check_page(const Request &req, std::uint64_t pages);

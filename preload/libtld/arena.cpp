@@ -86,10 +86,12 @@ sys::HeldFd g_memfd;
 std::atomic<std::size_t> g_pages{0}; // pages of the memfd (meta included)
 
 SpinLock g_lock;
-char *g_chunks[kMaxChunks]; // chunk c holds blocks [c * kChunk, (c + 1) * kChunk)
 std::uint32_t g_nchunks = 0;
-Slot *g_slots = nullptr; // grown with mremap: only used under g_lock
+Slot *g_slots = nullptr; // only used under g_lock
 std::uint32_t g_slot_cap = 0;
+// The first slots, for processes with few threads (most): no mmap of their own.
+constexpr std::uint32_t kStaticSlots = 2 * kChunk;
+Slot g_static_slots[kStaticSlots];
 std::uint32_t g_block = 0;
 std::uint32_t g_fresh = 0; // next never-used block
 std::uint32_t g_q_head = kNone, g_q_tail = kNone;
@@ -98,6 +100,9 @@ std::atomic<std::uint64_t> g_quarantine_ns{1'000'000'000};
 // Our pid for tgkill(): set at init and in a fork child (a raw clone() child before its first
 // pthread_create still shares the parent's arena, whose threads it then asks about).
 pid_t g_pid = 0;
+// Chunk c holds blocks [c * kChunk, (c + 1) * kChunk). 8 KiB of which a process with few threads
+// uses a word: defined after the state above, so that state shares pages with fewer others.
+char *g_chunks[kMaxChunks];
 
 constexpr off_t chunk_offset(std::uint32_t c)
 {
@@ -106,27 +111,31 @@ constexpr off_t chunk_offset(std::uint32_t c)
 
 int do_init()
 {
-	int fd = sys::place_high(memfd_create("tld-arena", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+	// adopt() moves it high and remembers what it is.
+	int fd = g_memfd.adopt(memfd_create("tld-arena", MFD_CLOEXEC | MFD_ALLOW_SEALING));
 	if (fd < 0)
-		return -errno;
+		return fd == -1 ? -errno : fd;
+	// The meta page and the first chunk in one mapping, as chunk 0 follows page 0 in the
+	// file: nearly every process takes a block at once (the preload's main thread), and this
+	// spares it an ftruncate, an mmap and a VMA.
+	std::size_t pages = 1 + kChunk;
 	int err = 0;
-	void *meta = MAP_FAILED;
-	if (ftruncate(fd, kPage) < 0 || fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) < 0)
+	void *m = MAP_FAILED;
+	if (ftruncate(fd, static_cast<off_t>(pages * kPage)) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) < 0)
 		err = -errno;
-	if (!err &&
-	    (meta = mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED)
+	if (!err && (m = mmap(nullptr, pages * kPage, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) ==
+	                    MAP_FAILED)
 		err = -errno;
 	if (err) {
-		close(fd);
+		g_memfd.close();
 		return err;
 	}
-	if (int held = g_memfd.adopt(fd); held < 0) {
-		munmap(meta, kPage);
-		return held;
-	}
-	g_meta = static_cast<char *>(meta);
+	g_meta = static_cast<char *>(m);
+	g_chunks[0] = g_meta + kPage;
+	g_nchunks = 1;
 	g_pid = sys::getpid();
-	g_pages.store(1, std::memory_order_release);
+	g_pages.store(pages, std::memory_order_release);
 	return 0;
 }
 
@@ -135,13 +144,21 @@ int ensure_slot(std::uint32_t idx)
 {
 	if (idx < g_slot_cap)
 		return 0;
-	std::uint32_t cap = g_slot_cap ? 2 * g_slot_cap : kPage / sizeof(Slot);
-	void *p = g_slots ? mremap(g_slots, g_slot_cap * sizeof(Slot), cap * sizeof(Slot),
+	if (!g_slots) {
+		g_slots = g_static_slots;
+		g_slot_cap = kStaticSlots;
+		return 0;
+	}
+	std::uint32_t cap = g_slot_cap == kStaticSlots ? kPage / sizeof(Slot) : 2 * g_slot_cap;
+	void *p = g_slots != g_static_slots
+	                  ? mremap(g_slots, g_slot_cap * sizeof(Slot), cap * sizeof(Slot),
 	                           MREMAP_MAYMOVE)
 	                  : mmap(nullptr, cap * sizeof(Slot), PROT_READ | PROT_WRITE,
 	                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return -errno;
+	if (g_slots == g_static_slots)
+		std::memcpy(p, g_static_slots, sizeof(g_static_slots));
 	g_slots = static_cast<Slot *>(p);
 	g_slot_cap = cap;
 	return 0;
@@ -243,17 +260,33 @@ void enqueue(std::uint32_t idx, std::uint64_t freed_ns, pid_t owner)
 	g_q_tail = idx;
 }
 
-// Child side of fork(): copies `len` bytes at `at` (file offset `off`) into `fd` and maps that
-// over `at`. Returns 0 or -errno; on failure `at` still holds the parent's pages.
-int copy_into(int fd, char *at, std::size_t len, off_t off, std::size_t copy)
+// Child side of fork(): the page at `page` into `fd` at `off`. Returns whether it went whole.
+bool write_page(int fd, const void *page, off_t off)
 {
-	void *tmp = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
-	if (tmp == MAP_FAILED)
-		return -errno;
-	std::memcpy(tmp, at, copy);
-	munmap(tmp, len);
-	void *p = mmap(at, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, off);
-	return p == MAP_FAILED ? -errno : 0;
+	return pwrite(fd, page, kPage, off) == static_cast<ssize_t>(kPage);
+}
+
+// A range of the arena's address space and where it lies in the memfd: the meta page (with
+// chunk 0 when that follows it, as do_init() maps them), or one chunk.
+struct Range {
+	char *at;
+	std::size_t len;
+	off_t off;
+	std::size_t used; // bytes from `at` that hold the meta page or handed-out blocks
+};
+
+Range range_of(std::uint32_t r, bool joined)
+{
+	auto used_of = [](std::uint32_t c) {
+		std::uint32_t first = c * kChunk;
+		std::uint32_t used = g_fresh > first ? g_fresh - first : 0;
+		return std::size_t(used < kChunk ? used : kChunk) * kPage;
+	};
+	if (r == 0)
+		return joined ? Range{g_meta, (1 + kChunk) * kPage, 0, kPage + used_of(0)}
+		              : Range{g_meta, kPage, 0, kPage};
+	std::uint32_t c = joined ? r : r - 1;
+	return Range{g_chunks[c], kChunk * kPage, chunk_offset(c), used_of(c)};
 }
 
 // The same without a memfd: an anonymous private copy moved over the range.
@@ -306,6 +339,11 @@ int memfd()
 		return -1;
 	int fd = g_memfd.checked();
 	return fd < 0 ? -1 : fd;
+}
+
+sys::FdIdentity memfd_identity()
+{
+	return g_memfd.identity();
 }
 
 std::size_t memfd_size()
@@ -383,48 +421,48 @@ void after_fork_child(const Block *keep)
 	g_lock.reset();
 	g_pid = sys::getpid();
 	std::size_t pages = g_pages.load(std::memory_order_relaxed);
+	std::uint32_t kept = keep && *keep ? index_of(*keep) : kNone;
 
-	// A private copy at the same addresses: pointers the program holds stay valid, but the
-	// child no longer writes the parent's (registered) pages. Only pages of blocks handed out
-	// are copied; the rest are holes in both memfds.
-	int fd = sys::place_high(memfd_create("tld-arena", MFD_CLOEXEC | MFD_ALLOW_SEALING));
-	if (fd >= 0 && (ftruncate(fd, static_cast<off_t>(pages * kPage)) != 0 ||
-	                fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) != 0)) {
-		close(fd);
-		fd = -1;
-	}
-	if (fd < 0 || copy_into(fd, g_meta, kPage, 0, kPage) < 0) {
-		if (fd >= 0)
-			close(fd);
-		fd = -1;
-		copy_anonymous(g_meta, kPage, kPage);
-	}
-	for (std::uint32_t c = 0; c < g_nchunks; c++) {
-		std::uint32_t first = c * kChunk;
-		std::uint32_t used = g_fresh > first ? g_fresh - first : 0;
-		std::size_t copy = std::size_t(used < kChunk ? used : kChunk) * kPage;
-		if (fd >= 0 &&
-		    copy_into(fd, g_chunks[c], kChunk * kPage, chunk_offset(c), copy) == 0)
-			continue;
-		// Cannot copy into a memfd (out of fds or memory): same contents, anonymous. The
-		// child then has no memfd of its own, so it cannot grow or use the broker, only
-		// direct registration; chunks already moved to the new memfd stay the child's.
-		if (fd >= 0)
-			close(fd);
-		fd = -1;
-		copy_anonymous(g_chunks[c], kChunk * kPage, copy);
-	}
 	// The parent's memfd is closed only if the number still is it: a program that closed
-	// it and reused the number (a pipe, a file it writes) keeps its fd untouched.
+	// it and reused the number (a pipe, a file it writes) keeps its fd untouched. Nothing
+	// reads it here: pages are copied from the mapping.
 	g_memfd.close();
-	if (fd >= 0)
-		(void)g_memfd.adopt(fd);
+	// A private copy at the same addresses: pointers the program holds stay valid, but the
+	// child no longer writes the parent's (registered) pages. Only the meta page and the kept
+	// block's page are copied: the parent's other blocks are free here, and alloc() writes a
+	// page's start word and clears its block before it hands one out, so their pages stay
+	// holes. pwrite() from the mapping, then one mmap over each range: no mapping of the new
+	// memfd just to copy into it.
+	int fd = g_memfd.adopt(memfd_create("tld-arena", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+	bool ok =
+	        fd >= 0 && ftruncate(fd, static_cast<off_t>(pages * kPage)) == 0 &&
+	        fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) == 0 && write_page(fd, g_meta, 0) &&
+	        (kept == kNone || write_page(fd, block_at(kept).page,
+	                                     static_cast<off_t>((1 + std::size_t(kept)) * kPage)));
+	bool joined = g_nchunks && g_chunks[0] == g_meta + kPage;
+	std::uint32_t ranges = 1 + g_nchunks - (joined ? 1 : 0), done = 0;
+	for (; ok && done < ranges; done++) {
+		Range r = range_of(done, joined);
+		ok = mmap(r.at, r.len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, r.off) !=
+		     MAP_FAILED;
+		if (!ok)
+			break;
+	}
+	if (!ok) {
+		// Cannot copy into a memfd (out of fds or memory): the same contents, anonymous.
+		// The child then has no memfd of its own, so it cannot grow or use the broker, only
+		// direct registration; ranges already moved to the new memfd stay the child's.
+		g_memfd.close();
+		for (std::uint32_t r = done; r < ranges; r++) {
+			Range g = range_of(r, joined);
+			copy_anonymous(g.at, g.len, g.used);
+		}
+	}
 
 	// Blocks of the parent's other threads are free in the child and were never registered
 	// here, so they are reusable at once.
 	if (!g_slots)
 		return;
-	std::uint32_t kept = keep && *keep ? index_of(*keep) : kNone;
 	g_q_head = g_q_tail = kNone;
 	std::size_t live = 0;
 	for (std::uint32_t i = 0; i < g_fresh; i++) {

@@ -12,6 +12,8 @@
 
 #include <tld/abi.h>
 
+#include "sys/owned_fd.h"
+
 namespace tld::arena {
 
 // One thread's block: data page `page_index` of the memfd (>= 1), block at `start` in it
@@ -34,6 +36,8 @@ tld_meta_u *meta();
 // The memfd (sealed against shrinking) and how many bytes of it are in use, for the broker.
 int memfd();
 std::size_t memfd_size();
+// What the memfd is (device and inode), so the broker client need not fstat it again.
+sys::FdIdentity memfd_identity();
 
 // Allocates a zeroed block of block_size() bytes. The first call fixes the block size.
 // Returns 0 or -errno (-ENOMEM when the arena is full).

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cerrno>
 #include <pthread.h>
+#include <sched.h>
 
 #include "direct.h"
 #include "keys.h"
@@ -26,7 +27,8 @@ struct State {
 thread_local State t_state __attribute__((tls_model("initial-exec")));
 
 std::atomic<const Backend *> g_backend{nullptr};
-pthread_once_t g_once = PTHREAD_ONCE_INIT;
+enum Setup : int { kNotSet, kSetting, kSet };
+std::atomic<int> g_setup{kNotSet};
 pthread_key_t g_exit_key;
 bool g_have_key = false;
 
@@ -44,6 +46,22 @@ void setup_once()
 {
 	g_have_key = pthread_key_create(&g_exit_key, on_exit) == 0;
 	pthread_atfork(nullptr, nullptr, on_fork_child);
+}
+
+// pthread_once() would do, but it wakes a futex each time it completes: a syscall more in
+// every process start.
+void setup()
+{
+	if (g_setup.load(std::memory_order_acquire) == kSet)
+		return;
+	int expected = kNotSet;
+	if (g_setup.compare_exchange_strong(expected, kSetting, std::memory_order_acq_rel)) {
+		setup_once();
+		g_setup.store(kSet, std::memory_order_release);
+		return;
+	}
+	while (g_setup.load(std::memory_order_acquire) != kSet)
+		sched_yield(); // another thread is between two libc calls: a few instructions away
 }
 
 bool owned_by_caller(const State &s)
@@ -68,7 +86,7 @@ const arena::Block *block(int *err)
 		*err = -EPERM;
 		return nullptr;
 	}
-	pthread_once(&g_once, setup_once);
+	setup();
 	if (int e = arena::alloc(&s.block); e < 0) {
 		*err = e;
 		return nullptr;

@@ -89,7 +89,11 @@ int create()
 	}
 	tld_broker_board *board = g_board.load(std::memory_order_relaxed);
 	board->magic = TLD_BROKER_BOARD_MAGIC;
-	board->armed = 1; // the first thread rings
+	// Not armed: tldd scans after every BOARD it takes (protocol.h), so the threads that
+	// publish before that scan need no DOORBELL, and a process start sends one message less.
+	// A BOARD that never reaches tldd is what a ring would find out: it counts as one.
+	board->armed = 0;
+	g_rung_ns.store(sys::coarse_monotonic_ns(), std::memory_order_relaxed);
 	return fd;
 }
 
@@ -128,6 +132,11 @@ int init()
 			return g_memfd.checked();
 		sched_yield(); // another thread is creating it: a few syscalls away
 	}
+}
+
+sys::FdIdentity identity()
+{
+	return g_memfd.identity();
 }
 
 int publish(std::uint32_t index, std::uint32_t block_size, pid_t tid)

@@ -7,10 +7,14 @@
 #include <cstdint>
 #include <sys/types.h>
 
+#include "sys/owned_fd.h"
+
 namespace tld::shim::board {
 
 // Creates and maps the board once per process; thread-safe. Returns its memfd or -errno.
 int init();
+// What the board's memfd is, once init() returned it.
+sys::FdIdentity identity();
 
 // Announces that thread `tid` owns arena block `index` (`block_size` bytes). Returns 1 when
 // the caller must send tldd a DOORBELL (the board was armed, or the scan tldd owes is overdue,

@@ -34,13 +34,12 @@ int broker_connect(const char *socket_path)
 	int memfd = arena::memfd();
 	if (memfd < 0)
 		return -EBADF;
-	// Without a board every thread registers with a message: slower, but it works.
+	// Without a board every thread registers with a message: slower, but it works. The
+	// client leaves it unsent from another pid namespace, where tldd cannot resolve the tids
+	// on a board (threads are named by pidfds there).
 	int board_fd = board::init();
-	if (int err = g_client.connect(); err < 0)
-		return err;
-	// From another pid namespace tldd cannot resolve the tids on a board: pidfds instead.
-	bool board = board_fd >= 0 && !g_client.needs_pidfds();
-	return g_client.hello(memfd, board ? board_fd : -1);
+	return g_client.hello(memfd, arena::memfd_identity(), board_fd,
+	                      board_fd >= 0 ? board::identity() : sys::FdIdentity{});
 }
 
 bool broker_connected()

@@ -51,7 +51,10 @@ void before_exec()
 		return;
 	while (g_exec_lock.exchange(true, std::memory_order_acquire))
 		sched_yield();
-	g_saved = {};
+	// The flags only: clearing the whole page buffer would write (and, in a fork child about
+	// to exec, copy) two pages for nothing; `block` is read only after it is filled.
+	g_saved.hooked = g_saved.unregistered = g_saved.scrubbed = false;
+	g_saved.cnt = 0;
 	if (tld::shim::backend_before_exec()) {
 		g_saved.hooked = true;
 		return;

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
 #include <linux/prctl.h>
@@ -26,7 +27,7 @@ namespace {
 
 config::KeysConfig *g_config = nullptr;
 std::int16_t g_offsets[TLD_MAX_KEYS];
-char g_exe[PATH_MAX];
+const char *g_exe = nullptr; // the executable's path, for rules by exe; set once, at start
 
 bool load_config(config::KeysConfig &out)
 {
@@ -140,8 +141,17 @@ bool hints_load(StartPhases &phases)
 	bool by_exe = false;
 	for (const auto &rule : cfg->rules)
 		by_exe = by_exe || !rule.exe.empty();
-	ssize_t n = by_exe ? readlink("/proc/self/exe", g_exe, sizeof(g_exe) - 1) : 0;
-	g_exe[n > 0 ? n : 0] = '\0';
+	// Read on the stack, kept on the heap: a PATH_MAX buffer among the globals would spread
+	// them over one more page, which every process and fork child then faults in.
+	char exe[PATH_MAX];
+	ssize_t n = by_exe ? readlink("/proc/self/exe", exe, sizeof(exe) - 1) : 0;
+	if (n > 0) {
+		if (char *copy = static_cast<char *>(malloc(static_cast<std::size_t>(n) + 1))) {
+			memcpy(copy, exe, static_cast<std::size_t>(n));
+			copy[n] = '\0';
+			g_exe = copy;
+		}
+	}
 	g_config = cfg;
 	phases.mark("keys");
 	return true;
@@ -165,7 +175,7 @@ bool hints_need_start_symbol()
 const char *thread_name_for_hints(char buf[16])
 {
 	// Only rules by thread name and the debug line read it: a prctl() less in every new thread.
-	if (!(g_config && g_config->uses_thread_names) && !debug_enabled())
+	if (!hints_follow_names() && !debug_enabled())
 		return nullptr;
 	current_thread_name(buf);
 	return buf;
@@ -176,7 +186,7 @@ void hints_apply(ThreadRec &rec, const char *thread_name)
 	if (!g_config || !rec.block)
 		return;
 	config::ThreadFacts facts;
-	facts.exe = g_exe[0] ? g_exe : nullptr;
+	facts.exe = g_exe;
 	facts.thread = thread_name;
 	facts.start = rec.start_symbol;
 	alignas(8) std::uint8_t packed[TLD_PAGE_SIZE];
