@@ -368,15 +368,15 @@ bool encode_set_list(const KeysConfig &cfg, std::string_view list, std::vector<A
 		const SetItem &item = items[i];
 		int k = cfg.find_key(item.key);
 		if (k < 0) {
-			err = SetListError{i + 1, "unknown key " + quote(item.key)};
+			err = SetListError{i + 1,
+			                   Error{EINVAL, {}, "unknown key " + quote(item.key)}};
 			return false;
 		}
 		Assignment a;
 		a.key = static_cast<unsigned>(k);
 		a.value.resize(cfg.keys[k].type.size);
 		if (auto r = encode_value(cfg.keys[k].type, item.value, a.value.data()); !r) {
-			err = SetListError{i + 1,
-			                   std::string(item.key) + ": " + r.error().message()};
+			err = SetListError{i + 1, std::move(r).error().within(item.key)};
 			return false;
 		}
 		out.push_back(std::move(a));
@@ -398,7 +398,7 @@ bool Parser::resolve_rule_sets()
 		if (!encode_set_list(cfg_, p.set.value, r.set, err))
 			return fail(p.set.line, "rule '" + p.name + "': set item " +
 			                                std::to_string(err.item) + ": " +
-			                                err.message);
+			                                err.error.message());
 		if (r.set.empty())
 			return fail(p.set.line, "rule '" + p.name + "': sets nothing");
 		cfg_.uses_thread_names |= !r.thread.empty();
@@ -474,7 +474,7 @@ Result<std::vector<Assignment>> parse_tld_set(const KeysConfig &config, std::str
 	std::vector<Assignment> out;
 	SetListError err;
 	if (!encode_set_list(config, text, out, err))
-		return parse_error("TLD_SET", static_cast<int>(err.item), err.message);
+		return parse_error("TLD_SET", static_cast<int>(err.item), err.error.message());
 	return out;
 }
 

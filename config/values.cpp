@@ -306,23 +306,24 @@ bool split_set_list(std::string_view list, std::vector<SetItem> &items, SetListE
 		if (i < list.size() && (in_quote || list[i] != ','))
 			continue;
 		if (in_quote) {
-			err = SetListError{items.size() + 1, "unterminated quote"};
+			err = SetListError{items.size() + 1, bad("unterminated quote")};
 			return false;
 		}
 		std::string_view text = trim(list.substr(start, i - start));
 		size_t index = items.size() + 1;
 		if (text.empty()) {
-			err = SetListError{index, "empty item, expected key=value"};
+			err = SetListError{index, bad("empty item, expected key=value")};
 			return false;
 		}
 		size_t eq = text.find('=');
 		if (eq == std::string_view::npos) {
-			err = SetListError{index, quote(text) + ": expected key=value"};
+			err = SetListError{index, bad(quote(text) + ": expected key=value")};
 			return false;
 		}
 		SetItem item{trim(text.substr(0, eq)), trim(text.substr(eq + 1)), text};
 		if (item.key.empty()) {
-			err = SetListError{index, quote(text) + ": missing key name before '='"};
+			err = SetListError{index,
+			                   bad(quote(text) + ": missing key name before '='")};
 			return false;
 		}
 		items.push_back(item);

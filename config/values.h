@@ -53,9 +53,11 @@ struct SetItem {
 	std::string_view text; // the whole item, for error messages
 };
 
+// A bad item of a set list. The item's number stays a number beside the Error, as `set =` names
+// it "set item 2" and TLD_SET as the line of "TLD_SET:2".
 struct SetListError {
 	size_t item = 0; // 1-based index of the bad item, 0 when about the whole list
-	std::string message;
+	Error error;     // what is wrong with it: its message(), naming no item
 };
 
 // Splits "a=1, b = 2, name=\"x,y\"" at commas outside double quotes. A blank list gives no items;

@@ -19,7 +19,7 @@ void check_set_list(std::string_view list)
 	std::vector<SetItem> items;
 	SetListError err;
 	if (!split_set_list(list, items, err)) {
-		check(err.item >= 1 && !err.message.empty());
+		check(err.item >= 1 && !err.error.reason.empty());
 		return;
 	}
 	const char *begin = list.data(), *end = list.data() + list.size();

@@ -204,7 +204,7 @@ TEST(SetLists, Split)
 	for (const auto &b : bad) {
 		EXPECT_FALSE(split_set_list(b.list, items, err)) << b.list;
 		EXPECT_EQ(err.item, b.item) << b.list;
-		EXPECT_EQ(err.message, b.message) << b.list;
+		EXPECT_EQ(err.error.message(), b.message) << b.list;
 	}
 }
 
