@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 """Exec and process start cost of libtldpreload.so: four exec-heavy workloads, each run with and
-without the preload (and with TLD_DISABLE=1), interleaved in one run with tldd up, printed as
-ratios. Needs root (tldd pins its maps in a private bpffs mount). Installs autoconf and automake
+without the preload (and with TLD_DISABLE=1, and with keys.conf's `start = on_first_thread`),
+interleaved in one run with tldd up, printed as ratios. Needs root (tldd pins its maps in a private bpffs mount). Installs autoconf and automake
 if missing (only this benchmark needs them).
 
   bench/exec_compare.py [--build build] [--repetitions 5] [--markdown] [--compare NAME=SO ...]
@@ -161,10 +161,11 @@ def main():
     with tempfile.TemporaryDirectory(prefix="tld-exec-bench-") as tmp:
         tldd = Tldd(build, tmp)
         try:
-            config = f"{tmp}/keys.conf"
-            with open(config, "w") as f, open(f"{ROOT}/tests/preload/test.conf") as keys:
-                f.write(f"[options]\nregistration = broker\npin_root = {tldd.pins}\n"
-                        f"socket = {tldd.sock}\n\n" + keys.read())
+            config, lazy_config = f"{tmp}/keys.conf", f"{tmp}/lazy.conf"
+            for path, start in ((config, "at_exec"), (lazy_config, "on_first_thread")):
+                with open(path, "w") as f, open(f"{ROOT}/tests/preload/test.conf") as keys:
+                    f.write(f"[options]\nregistration = broker\npin_root = {tldd.pins}\n"
+                            f"socket = {tldd.sock}\nstart = {start}\n\n" + keys.read())
             bash_script(f"{tmp}/script.sh")
             c_project(f"{tmp}/cproj")
             autoconf_project(f"{tmp}/acproj")
@@ -177,6 +178,7 @@ def main():
             envs = {
                 "plain": base,
                 "preload": {**base, "LD_PRELOAD": preload, "TLD_CONFIG": config},
+                "lazy": {**base, "LD_PRELOAD": preload, "TLD_CONFIG": lazy_config},
                 "disabled": {**base, "LD_PRELOAD": preload, "TLD_CONFIG": config,
                              "TLD_DISABLE": "1"},
                 "empty": {**base, "LD_PRELOAD": f"{tmp}/libempty.so"},
@@ -200,7 +202,8 @@ def main():
                     for mode, env in envs.items():  # interleaved: load spreads over all
                         results.setdefault((name, mode), []).append(timed(argv, env, cwd, prep))
             start_up = phases(envs["preload"], 100 * args.repetitions)
-            start_up_of = {n: phases(envs[n], 100 * args.repetitions) for n in others}
+            start_up_of = {n: phases(envs[n], 100 * args.repetitions)
+                           for n in ("lazy", *others)}
         finally:
             tldd.close()
 
@@ -209,23 +212,24 @@ def main():
 
     if args.markdown:
         extra = "".join(f" {n} |" for n in others)
-        print(f"| workload | without | preload | ratio | TLD_DISABLE=1 | empty .so | wall ratio |"
-              f"{extra}")
-        print("|---|---:|---:|---:|---:|---:|---:|" + "---:|" * len(others))
+        print(f"| workload | without | preload | ratio | on_first_thread | TLD_DISABLE=1 | "
+              f"empty .so | wall ratio |{extra}")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|" + "---:|" * len(others))
     for name, *_ in work:
-        plain, pre, dis, empty = (med(name, m, 0)
-                                  for m in ("plain", "preload", "disabled", "empty"))
+        plain, pre, lazy, dis, empty = (med(name, m, 0) for m in
+                                        ("plain", "preload", "lazy", "disabled", "empty"))
         wall = med(name, "preload", 1) / med(name, "plain", 1)
         ratios = {n: med(name, n, 0) / plain for n in others}
         if args.markdown:
             extra = "".join(f" {r:.2f}x |" for r in ratios.values())
             print(f"| {name} | {plain:.3f} s | {pre:.3f} s | {pre / plain:.2f}x | "
-                  f"{dis / plain:.2f}x | {empty / plain:.2f}x | {wall:.2f}x |{extra}")
+                  f"{lazy / plain:.2f}x | {dis / plain:.2f}x | {empty / plain:.2f}x | "
+                  f"{wall:.2f}x |{extra}")
         else:
             extra = "".join(f", {n} {r:.2f}x" for n, r in ratios.items())
             print(f"{name:40} cpu {plain:.3f}s -> {pre:.3f}s  {pre / plain:.2f}x  "
-                  f"(disabled {dis / plain:.2f}x, empty .so {empty / plain:.2f}x, "
-                  f"wall {wall:.2f}x{extra})")
+                  f"(on_first_thread {lazy / plain:.2f}x, disabled {dis / plain:.2f}x, "
+                  f"empty .so {empty / plain:.2f}x, wall {wall:.2f}x{extra})")
 
     # Per exec, from the /bin/true loop (1,000 execs) and the fork + exec loop (500).
     true_name, fork_name = work[0][0], work[4][0]
@@ -251,18 +255,19 @@ def main():
 
     rows = [(k, v * 1e6) for k, v in per_exec.items()]
     rows += [(f"constructor: {k}", v) for k, v in start_up.items()]
-    theirs = {n: breakdown(n, start_up_of[n]) for n in others}
+    theirs = {n: breakdown(n, start_up_of[n]) for n in ("lazy", *others)}
     if args.markdown:
-        extra = "".join(f" {n} |" for n in others)
+        extra = "".join(f" {'on_first_thread' if n == 'lazy' else n} |" for n in theirs)
         print(f"\n| where the time of one exec goes | us |{extra}\n|---|---:|" +
-              "---:|" * len(others))
+              "---:|" * len(theirs))
         for k, v in rows:
             cells = "".join(f" {t[k]:.0f} |" if k in t else " |" for t in theirs.values())
             print(f"| {k} | {v:.0f} |{cells}")
     else:
         print()
         for k, v in rows:
-            cells = "".join(f"  {n} {t[k]:7.0f}" for n, t in theirs.items() if k in t)
+            cells = "".join(f"  {'on_first_thread' if n == 'lazy' else n} {t[k]:7.0f}"
+                            for n, t in theirs.items() if k in t)
             print(f"{k:45} {v:7.0f} us{cells}")
     return 0
 
