@@ -195,6 +195,25 @@ TEST_F(LazyStart, ShellForkChildrenStayDormantAndOutputIsUnchanged)
 	EXPECT_GT(memfds(at_exec_, &pids), 0) << "at_exec: every process makes its arena";
 }
 
+// A dormant shell's fork child does nothing in the preload's fork handler: not one syscall more
+// than without the preload (at_exec: about 40, docs/performance.md).
+TEST_F(LazyStart, ShellForkChildAddsNoSyscall)
+{
+	std::vector<std::string> argv = {"/bin/bash", "-c", "( exit 3 ); :"};
+	auto child_of = [&](const std::string &log, const std::vector<std::string> &traced) {
+		pid_t pid = 0;
+		auto all = strace_run(log, traced, argv, &pid);
+		all.erase(pid);
+		EXPECT_EQ(all.size(), 1u);
+		return all.empty() ? Counts{} : all.begin()->second;
+	};
+	Counts with = child_of(lazy_dir_.path() + "/fork.with", env(lazy_));
+	Counts without = child_of(lazy_dir_.path() + "/fork.without", {});
+	int total = 0;
+	Counts more = extra(with, without, &total);
+	EXPECT_EQ(total, 0) << "the preload's syscalls in the fork child: " << show(more);
+}
+
 // Started at its first thread, python3 carries the same hints on every thread as at exec.
 TEST_F(LazyStart, ThreadsGetTheHintsTheyGetAtExec)
 {
