@@ -104,7 +104,7 @@ unsigned round_slot(unsigned size)
 }
 
 // Parses a decimal count of at most @max (an option, not a key value).
-bool parse_count(std::string_view text, unsigned max, unsigned &out, std::string &why)
+Result<unsigned> parse_count(std::string_view text, unsigned max)
 {
 	uint64_t v = 0;
 	bool digits = !text.empty();
@@ -113,16 +113,12 @@ bool parse_count(std::string_view text, unsigned max, unsigned &out, std::string
 		if (digits && v <= max)
 			v = v * 10 + static_cast<unsigned>(c - '0');
 	}
-	if (!digits) {
-		why = quote(text) + " is not a number";
-		return false;
-	}
-	if (v > max) {
-		why = quote(text) + " is out of range (0.." + std::to_string(max) + ")";
-		return false;
-	}
-	out = static_cast<unsigned>(v);
-	return true;
+	if (!digits)
+		return Error{EINVAL, "", quote(text) + " is not a number"};
+	if (v > max)
+		return Error{ERANGE, "",
+		             quote(text) + " is out of range (0.." + std::to_string(max) + ")"};
+	return static_cast<unsigned>(v);
 }
 
 bool Parser::begin_section(const IniEntry &e)
@@ -228,9 +224,9 @@ bool Parser::option(const IniEntry &e)
 // but each setting only once.
 bool Parser::options_entry(const IniEntry &e)
 {
-	enum Setting { registration, socket, pin_root, quiet, dyn_reserve, count };
-	static constexpr const char *kNames[count] = {"registration", "socket", "pin_root", "quiet",
-	                                              "dyn_reserve"};
+	enum Setting { registration, socket, pin_root, quiet, dyn_reserve, start, count };
+	static constexpr const char *kNames[count] = {"registration", "socket",      "pin_root",
+	                                              "quiet",        "dyn_reserve", "start"};
 	int which = 0;
 	while (which < count && e.name != kNames[which])
 		which++;
@@ -238,7 +234,7 @@ bool Parser::options_entry(const IniEntry &e)
 		return fail(e.line,
 		            "unknown option " + quote(e.name) +
 		                    " in [options]: expected registration, socket, pin_root, "
-		                    "quiet or dyn_reserve");
+		                    "quiet, dyn_reserve or start");
 	options_seen_.resize(count);
 	if (options_seen_[which])
 		return fail(e.line, "'" + e.name + "' given twice in [options] (first at line " +
@@ -247,7 +243,6 @@ bool Parser::options_entry(const IniEntry &e)
 
 	Options &o = cfg_.options;
 	const std::string &v = e.value;
-	std::string why;
 	switch (which) {
 	case registration:
 		if (v == "auto")
@@ -272,16 +267,28 @@ bool Parser::options_entry(const IniEntry &e)
 		return true;
 	case quiet: {
 		uint8_t b;
-		if (!encode_value(KeyType{ValueKind::boolean, 1}, v, &b, why))
-			return fail(e.line, "quiet: " + why);
+		if (auto r = encode_value(KeyType{ValueKind::boolean, 1}, v, &b); !r)
+			return fail(e.line, "quiet: " + r.error().message());
 		o.quiet = b != 0;
 		return true;
 	}
-	default:
-		if (!parse_count(v, kMaxBlockBytes, o.dyn_reserve, why))
-			return fail(e.line, "dyn_reserve: " + why);
+	case start:
+		if (v == "at_exec")
+			o.start = Start::at_exec;
+		else if (v == "on_first_thread")
+			o.start = Start::on_first_thread;
+		else
+			return fail(e.line,
+			            "start: " + quote(v) + " is not at_exec or on_first_thread");
+		return true;
+	default: {
+		auto reserve = parse_count(v, kMaxBlockBytes);
+		if (!reserve)
+			return fail(e.line, "dyn_reserve: " + reserve.error().message());
+		o.dyn_reserve = *reserve;
 		reserve_line_ = e.line;
 		return true;
+	}
 	}
 }
 
@@ -294,12 +301,15 @@ bool Parser::finish_key()
 	KeySpec k;
 	k.name = key_.name;
 	k.line = key_.line;
-	std::string why;
-	if (!parse_key_type(key_.type.value, k.type, why))
-		return fail(key_.type.line, ctx + why);
+	auto type = parse_key_type(key_.type.value);
+	if (!type)
+		return fail(key_.type.line, ctx + type.error().message());
+	k.type = *type;
 	k.default_value.assign(k.type.size, 0);
-	if (key_.def.line && !encode_value(k.type, key_.def.value, k.default_value.data(), why))
-		return fail(key_.def.line, ctx + "default: " + why);
+	if (key_.def.line) {
+		if (auto r = encode_value(k.type, key_.def.value, k.default_value.data()); !r)
+			return fail(key_.def.line, ctx + "default: " + r.error().message());
+	}
 
 	unsigned slots = cfg_.slot_bytes + round_slot(k.type.size);
 	if (slots > kMaxBlockBytes)
@@ -358,15 +368,15 @@ bool encode_set_list(const KeysConfig &cfg, std::string_view list, std::vector<A
 		const SetItem &item = items[i];
 		int k = cfg.find_key(item.key);
 		if (k < 0) {
-			err = SetListError{i + 1, "unknown key " + quote(item.key)};
+			err = SetListError{i + 1,
+			                   Error{EINVAL, {}, "unknown key " + quote(item.key)}};
 			return false;
 		}
 		Assignment a;
 		a.key = static_cast<unsigned>(k);
 		a.value.resize(cfg.keys[k].type.size);
-		std::string why;
-		if (!encode_value(cfg.keys[k].type, item.value, a.value.data(), why)) {
-			err = SetListError{i + 1, std::string(item.key) + ": " + why};
+		if (auto r = encode_value(cfg.keys[k].type, item.value, a.value.data()); !r) {
+			err = SetListError{i + 1, std::move(r).error().within(item.key)};
 			return false;
 		}
 		out.push_back(std::move(a));
@@ -388,7 +398,7 @@ bool Parser::resolve_rule_sets()
 		if (!encode_set_list(cfg_, p.set.value, r.set, err))
 			return fail(p.set.line, "rule '" + p.name + "': set item " +
 			                                std::to_string(err.item) + ": " +
-			                                err.message);
+			                                err.error.message());
 		if (r.set.empty())
 			return fail(p.set.line, "rule '" + p.name + "': sets nothing");
 		cfg_.uses_thread_names |= !r.thread.empty();
@@ -464,7 +474,7 @@ Result<std::vector<Assignment>> parse_tld_set(const KeysConfig &config, std::str
 	std::vector<Assignment> out;
 	SetListError err;
 	if (!encode_set_list(config, text, out, err))
-		return parse_error("TLD_SET", static_cast<int>(err.item), err.message);
+		return parse_error("TLD_SET", static_cast<int>(err.item), err.error.message());
 	return out;
 }
 

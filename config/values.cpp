@@ -107,19 +107,22 @@ std::string range_text(const KeyType &type)
 	return "0.." + std::to_string(max);
 }
 
-bool encode_integer(const KeyType &type, std::string_view text, uint8_t *out, std::string &why)
+// A value or type that is not one: the reason is the whole message (callers add the key).
+Error bad(std::string why)
+{
+	return Error{EINVAL, "", std::move(why)};
+}
+
+Result<void> encode_integer(const KeyType &type, std::string_view text, uint8_t *out)
 {
 	bool negative, overflow;
 	uint64_t mag;
 	if (!parse_magnitude(text, negative, mag, overflow)) {
 		if (overflow)
-			why = quote(text) + " is out of range for " + type.name() + " (" +
-			      range_text(type) + ")";
-		else
-			why = quote(text) + " is not a valid " + type.name() +
-			      " (decimal or 0x hex" +
-			      (is_signed(type.kind) ? ", may be negative)" : ")");
-		return false;
+			return bad(quote(text) + " is out of range for " + type.name() + " (" +
+			           range_text(type) + ")");
+		return bad(quote(text) + " is not a valid " + type.name() + " (decimal or 0x hex" +
+		           (is_signed(type.kind) ? ", may be negative)" : ")"));
 	}
 	unsigned bits = type.size * 8u;
 	bool in_range;
@@ -133,76 +136,63 @@ bool encode_integer(const KeyType &type, std::string_view text, uint8_t *out, st
 		in_range = (!negative || mag == 0) && mag <= max;
 		v = mag;
 	}
-	if (!in_range) {
-		why = quote(text) + " is out of range for " + type.name() + " (" +
-		      range_text(type) + ")";
-		return false;
-	}
+	if (!in_range)
+		return bad(quote(text) + " is out of range for " + type.name() + " (" +
+		           range_text(type) + ")");
 	for (unsigned i = 0; i < type.size; i++)
 		out[i] = static_cast<uint8_t>(v >> (8 * i));
-	return true;
+	return {};
 }
 
-bool encode_bool(std::string_view text, uint8_t *out, std::string &why)
+Result<void> encode_bool(std::string_view text, uint8_t *out)
 {
 	static constexpr std::string_view kTrue[] = {"true", "1", "yes", "on"};
 	static constexpr std::string_view kFalse[] = {"false", "0", "no", "off"};
 	for (auto t : kTrue) {
 		if (equals_nocase(text, t)) {
 			out[0] = 1;
-			return true;
+			return {};
 		}
 	}
 	for (auto f : kFalse) {
 		if (equals_nocase(text, f)) {
 			out[0] = 0;
-			return true;
+			return {};
 		}
 	}
-	why = quote(text) + " is not a bool (true/false, 1/0, yes/no, on/off)";
-	return false;
+	return bad(quote(text) + " is not a bool (true/false, 1/0, yes/no, on/off)");
 }
 
-bool encode_bytes(const KeyType &type, std::string_view text, uint8_t *out, std::string &why)
+Result<void> encode_bytes(const KeyType &type, std::string_view text, uint8_t *out)
 {
 	for (unsigned i = 0; i < type.size; i++)
 		out[i] = 0;
 	if (!text.empty() && text.front() == '"') {
-		if (text.size() < 2 || text.back() != '"') {
-			why = "unterminated quote in " + quote(text);
-			return false;
-		}
+		if (text.size() < 2 || text.back() != '"')
+			return bad("unterminated quote in " + quote(text));
 		text = text.substr(1, text.size() - 2);
 	} else if (has_hex_prefix(text)) {
 		std::string_view digits = text.substr(2);
-		if (digits.empty() || digits.size() % 2 != 0) {
-			why = quote(text) +
-			      " needs an even, non-zero number of hex digits after 0x";
-			return false;
-		}
-		if (digits.size() / 2 > type.size) {
-			why = quote(text) + " is " + std::to_string(digits.size() / 2) +
-			      " bytes, more than " + type.name() + " holds";
-			return false;
-		}
+		if (digits.empty() || digits.size() % 2 != 0)
+			return bad(quote(text) +
+			           " needs an even, non-zero number of hex digits after 0x");
+		if (digits.size() / 2 > type.size)
+			return bad(quote(text) + " is " + std::to_string(digits.size() / 2) +
+			           " bytes, more than " + type.name() + " holds");
 		for (size_t i = 0; i < digits.size(); i += 2) {
 			int hi = hex_digit(digits[i]), lo = hex_digit(digits[i + 1]);
-			if (hi < 0 || lo < 0) {
-				why = quote(text) + " is not hex after 0x";
-				return false;
-			}
+			if (hi < 0 || lo < 0)
+				return bad(quote(text) + " is not hex after 0x");
 			out[i / 2] = static_cast<uint8_t>(hi << 4 | lo);
 		}
-		return true;
+		return {};
 	}
-	if (text.size() > type.size) {
-		why = quote(text) + " is " + std::to_string(text.size()) + " bytes, more than " +
-		      type.name() + " holds";
-		return false;
-	}
+	if (text.size() > type.size)
+		return bad(quote(text) + " is " + std::to_string(text.size()) +
+		           " bytes, more than " + type.name() + " holds");
 	for (size_t i = 0; i < text.size(); i++)
 		out[i] = static_cast<uint8_t>(text[i]);
-	return true;
+	return {};
 }
 
 // True if the bytes are printable text that survives a quoted round trip, then zeros.
@@ -237,12 +227,11 @@ std::string KeyType::name() const
 	return "?";
 }
 
-bool parse_key_type(std::string_view text, KeyType &type, std::string &why)
+Result<KeyType> parse_key_type(std::string_view text)
 {
 	for (const auto &t : kFixedTypes) {
 		if (text == t.name) {
-			type = KeyType{t.kind, t.size};
-			return true;
+			return KeyType{t.kind, t.size};
 		}
 	}
 	if (text.substr(0, kBytesPrefix.size()) == kBytesPrefix) {
@@ -251,30 +240,24 @@ bool parse_key_type(std::string_view text, KeyType &type, std::string &why)
 		uint64_t size;
 		if (n.empty() || has_hex_prefix(n) ||
 		    !parse_magnitude(n, negative, size, overflow) || negative || size < 1 ||
-		    size > kMaxBytesKeySize) {
-			why = "bad size in type " + quote(text) + ": bytes:N needs N in 1.." +
-			      std::to_string(kMaxBytesKeySize);
-			return false;
-		}
-		type = KeyType{ValueKind::bytes, static_cast<uint16_t>(size)};
-		return true;
+		    size > kMaxBytesKeySize)
+			return bad("bad size in type " + quote(text) + ": bytes:N needs N in 1.." +
+			           std::to_string(kMaxBytesKeySize));
+		return KeyType{ValueKind::bytes, static_cast<uint16_t>(size)};
 	}
-	why = "unknown type " + quote(text) +
-	      ": expected u8, u16, u32, u64, i32, i64, bool or bytes:N";
-	return false;
+	return bad("unknown type " + quote(text) +
+	           ": expected u8, u16, u32, u64, i32, i64, bool or bytes:N");
 }
 
-bool encode_value(const KeyType &type, std::string_view text, uint8_t *out, std::string &why)
+Result<void> encode_value(const KeyType &type, std::string_view text, uint8_t *out)
 {
 	if (type.kind == ValueKind::bytes)
-		return encode_bytes(type, text, out, why);
-	if (text.empty()) {
-		why = "empty value for " + type.name();
-		return false;
-	}
+		return encode_bytes(type, text, out);
+	if (text.empty())
+		return bad("empty value for " + type.name());
 	if (type.kind == ValueKind::boolean)
-		return encode_bool(text, out, why);
-	return encode_integer(type, text, out, why);
+		return encode_bool(text, out);
+	return encode_integer(type, text, out);
 }
 
 std::string format_value(const KeyType &type, const uint8_t *bytes)
@@ -323,23 +306,24 @@ bool split_set_list(std::string_view list, std::vector<SetItem> &items, SetListE
 		if (i < list.size() && (in_quote || list[i] != ','))
 			continue;
 		if (in_quote) {
-			err = SetListError{items.size() + 1, "unterminated quote"};
+			err = SetListError{items.size() + 1, bad("unterminated quote")};
 			return false;
 		}
 		std::string_view text = trim(list.substr(start, i - start));
 		size_t index = items.size() + 1;
 		if (text.empty()) {
-			err = SetListError{index, "empty item, expected key=value"};
+			err = SetListError{index, bad("empty item, expected key=value")};
 			return false;
 		}
 		size_t eq = text.find('=');
 		if (eq == std::string_view::npos) {
-			err = SetListError{index, quote(text) + ": expected key=value"};
+			err = SetListError{index, bad(quote(text) + ": expected key=value")};
 			return false;
 		}
 		SetItem item{trim(text.substr(0, eq)), trim(text.substr(eq + 1)), text};
 		if (item.key.empty()) {
-			err = SetListError{index, quote(text) + ": missing key name before '='"};
+			err = SetListError{index,
+			                   bad(quote(text) + ": missing key name before '='")};
 			return false;
 		}
 		items.push_back(item);

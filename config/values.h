@@ -18,6 +18,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sys/result.h"
+
 namespace tld::config {
 
 enum class ValueKind : uint8_t { u8, u16, u32, u64, i32, i64, boolean, bytes };
@@ -32,12 +34,13 @@ struct KeyType {
 	bool operator==(const KeyType &) const = default;
 };
 
-// "u8".."i64", "bool", "bytes:N" with N in 1..kMaxBytesKeySize. On failure @why says what is wrong.
-bool parse_key_type(std::string_view text, KeyType &type, std::string &why);
+// "u8".."i64", "bool", "bytes:N" with N in 1..kMaxBytesKeySize. An error's message says what
+// is wrong.
+Result<KeyType> parse_key_type(std::string_view text);
 
-// Encodes @text as a value of @type into out[0..type.size). On failure @why says what is wrong
-// (without naming the key; callers add that context) and @out is left unspecified.
-bool encode_value(const KeyType &type, std::string_view text, uint8_t *out, std::string &why);
+// Encodes @text as a value of @type into out[0..type.size). An error's message says what is
+// wrong (without naming the key; callers add that context); @out is then left unspecified.
+Result<void> encode_value(const KeyType &type, std::string_view text, uint8_t *out);
 
 // The inverse of encode_value(): text that encodes back to the same bytes. Bytes values come out
 // as a quoted string when they are printable text followed by zeros, else as 0x hex.
@@ -50,9 +53,11 @@ struct SetItem {
 	std::string_view text; // the whole item, for error messages
 };
 
+// A bad item of a set list. The item's number stays a number beside the Error, as `set =` names
+// it "set item 2" and TLD_SET as the line of "TLD_SET:2".
 struct SetListError {
 	size_t item = 0; // 1-based index of the bad item, 0 when about the whole list
-	std::string message;
+	Error error;     // what is wrong with it: its message(), naming no item
 };
 
 // Splits "a=1, b = 2, name=\"x,y\"" at commas outside double quotes. A blank list gives no items;

@@ -85,10 +85,9 @@ std::vector<uint8_t> encode_for_set(const config::KeyType &type, const std::stri
                                     const std::string &text)
 {
 	std::vector<uint8_t> out(type.size);
-	std::string why;
-	if (!config::encode_value(type, text, out.data(), why))
+	if (auto r = config::encode_value(type, text, out.data()); !r)
 		throw CliError(kExitUsage, "bad value '" + text + "' for key " + key + " (" +
-		                                   type.name() + "): " + why);
+		                                   type.name() + "): " + r.error().message());
 	return out;
 }
 

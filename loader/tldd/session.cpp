@@ -257,20 +257,20 @@ int Session::register_thread(const Request &req, Fd passed, pid_t *tid)
 	}
 	auto pidfd = thread_pidfd(req, std::move(passed), tid);
 	if (!pidfd) {
-		reject(req, pidfd.error().negative(), *tid, pidfd.error().context.c_str());
+		reject(req, pidfd.error(), *tid);
 		return pidfd.error().negative();
 	}
-	const char *why = nullptr;
-	if (int err = register_block(req, pidfd->get(), *tid, &why)) {
-		reject(req, err, *tid, why);
-		return err;
+	if (auto r = register_block(req, pidfd->get(), *tid); !r) {
+		reject(req, r.error(), *tid);
+		return r.error().negative();
 	}
 	return 0;
 }
 
 // Registers the block req.page/start for thread `tid`, named by `pidfd` already checked to be
-// the peer's. Shared by REGISTER and the board. Returns 0 or -errno with *why set.
-int Session::register_block(const Request &req, int pidfd, pid_t tid, const char **why)
+// the peer's. Shared by REGISTER and the board. An error's context is the reason the rejection
+// logs; a success allocates nothing.
+Result<void> Session::register_block(const Request &req, int pidfd, pid_t tid)
 {
 	// The check above compared tgid numbers; the peer still existing afterwards means the
 	// number could not have been handed to another process in between. A peer whose ids
@@ -281,17 +281,15 @@ int Session::register_block(const Request &req, int pidfd, pid_t tid, const char
 		err = 0;
 	if (err) {
 		fatal_ = true;
-		*why = err == -EPERM ? "client's credentials changed since it connected"
-		                     : "client process is gone (inherited connection?)";
-		return err;
+		return error_from_errno(err == -EPERM
+		                                ? "client's credentials changed since it connected"
+		                                : "client process is gone (inherited connection?)",
+		                        err);
 	}
-	if ((err = grow_mapping(req.page))) {
-		*why = "page beyond the memfd";
-		return err;
-	}
+	if ((err = grow_mapping(req.page)))
+		return error_from_errno("page beyond the memfd", err);
 	if (!threads_.count(tid) && threads_.size() >= ctx_.limits->max_threads_per_client &&
 	    !make_room()) {
-		*why = "client holds --max-threads-per-client registrations";
 		// Once per connection, whatever the rejection log's budget: the journal says why a
 		// program's later threads run without hints (tldctl status counts such clients).
 		if (!at_thread_limit_)
@@ -299,7 +297,7 @@ int Session::register_block(const Request &req, int pidfd, pid_t tid, const char
 			      "registrations); its further threads run without hints",
 			      peer_.tgid, peer_.uid, ctx_.limits->max_threads_per_client);
 		at_thread_limit_ = true;
-		return -EDQUOT;
+		return Error{EDQUOT, "client holds --max-threads-per-client registrations"};
 	}
 	tld_map_value v{};
 	char *base = static_cast<char *>(map_);
@@ -309,28 +307,23 @@ int Session::register_block(const Request &req, int pidfd, pid_t tid, const char
 	// The claim checked against the memfd, as the page and size are: the page must say where
 	// its block is, as upstream's consumer reads it. (The client may change it later; readers
 	// bound whatever they find.)
-	if (__atomic_load_n(&v.data->start, __ATOMIC_RELAXED) != req.start) {
-		*why = "the data page's start word is not the block's start";
-		return -EINVAL;
-	}
+	if (__atomic_load_n(&v.data->start, __ATOMIC_RELAXED) != req.start)
+		return Error{EINVAL, "the data page's start word is not the block's start"};
 	// tldctl list's PATH, across tldd restarts: first, so no brokered entry goes unmarked.
 	tld_broker_entry mark{TLD_BROKER_E_BROKERED};
 	if (ctx_.broker_map_fd >= 0 &&
-	    (err = bpf_map_update_elem(ctx_.broker_map_fd, &pidfd, &mark, BPF_ANY))) {
-		*why = "bpf_map_update_elem(tld_broker_map)";
-		return err;
-	}
+	    (err = bpf_map_update_elem(ctx_.broker_map_fd, &pidfd, &mark, BPF_ANY)))
+		return error_from_errno("bpf_map_update_elem(tld_broker_map)", err);
 	if ((err = bpf_map_update_elem(ctx_.map_fd, &pidfd, &v, BPF_ANY))) {
 		if (ctx_.broker_map_fd >= 0)
 			bpf_map_delete_elem(ctx_.broker_map_fd, &pidfd);
-		*why = "bpf_map_update_elem";
-		return err;
+		return error_from_errno("bpf_map_update_elem", err);
 	}
 	threads_.insert(tid);
 	registered_++;
 	LOG_D("client pid %d: registered tid %d page %u start %u", peer_.tgid, tid, req.page,
 	      req.start);
-	return 0;
+	return {};
 }
 
 int Session::unregister_thread(const Request &req, Fd passed, pid_t *tid)
@@ -342,7 +335,7 @@ int Session::unregister_thread(const Request &req, Fd passed, pid_t *tid)
 			threads_.erase(*tid);
 			return 0;
 		}
-		reject(req, pidfd.error().negative(), *tid, pidfd.error().context.c_str());
+		reject(req, pidfd.error(), *tid);
 		return pidfd.error().negative();
 	}
 	int fd = pidfd->get();
@@ -414,6 +407,11 @@ void Session::reject(const Request &req, int error, pid_t tid, const char *why)
 			LOG_W("client pid %d: further rejections are not logged", peer_.tgid);
 	}
 	reply(req, TLD_BROKER_ERROR, error, tid);
+}
+
+void Session::reject(const Request &req, const Error &err, pid_t tid)
+{
+	reject(req, err.negative(), tid, err.context.c_str());
 }
 
 } // namespace tld::tldd

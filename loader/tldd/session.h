@@ -71,7 +71,7 @@ private:
 	// Maps `bytes` of it shared, read-write (-EACCES when it is write-sealed).
 	static int map_memfd(int fd, std::uint64_t bytes, void **out);
 	int register_thread(const broker::Request &req, Fd passed, pid_t *tid);
-	int register_block(const broker::Request &req, int pidfd, pid_t tid, const char **why);
+	Result<void> register_block(const broker::Request &req, int pidfd, pid_t tid);
 	int board(const broker::Request &req, Fd memfd); // session_board.cpp
 	void follow_board_growth(); // the client grew its board: map the larger memfd
 	int doorbell(const broker::Request &req);
@@ -85,6 +85,8 @@ private:
 	bool make_room();
 	void reply(const broker::Request &req, std::uint16_t type, int error, pid_t tid);
 	void reject(const broker::Request &req, int error, pid_t tid, const char *why);
+	// The same, the reason being @err's context (a step or a why, not strerror's text).
+	void reject(const broker::Request &req, const Error &err, pid_t tid);
 
 	Fd sock_;
 	Peer peer_;

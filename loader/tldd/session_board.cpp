@@ -234,12 +234,11 @@ bool Session::scan_slot(std::uint32_t i, std::uint64_t slot)
 	if (!pidfd) {
 		// Gone before its delay was up: exactly the thread the board spares the kernel.
 		if (pidfd.error().code != ESRCH)
-			reject(req, pidfd.error().negative(), tid, pidfd.error().context.c_str());
+			reject(req, pidfd.error(), tid);
 		return true;
 	}
-	const char *why = nullptr;
-	if (int err = register_block(where, pidfd->get(), tid, &why))
-		reject(req, err, tid, why);
+	if (auto r = register_block(where, pidfd->get(), tid); !r)
+		reject(req, r.error(), tid);
 	return true;
 }
 

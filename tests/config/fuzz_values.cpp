@@ -19,7 +19,7 @@ void check_set_list(std::string_view list)
 	std::vector<SetItem> items;
 	SetListError err;
 	if (!split_set_list(list, items, err)) {
-		check(err.item >= 1 && !err.message.empty());
+		check(err.item >= 1 && !err.error.reason.empty());
 		return;
 	}
 	const char *begin = list.data(), *end = list.data() + list.size();
@@ -41,21 +41,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t space = input.find(' ');
 	std::string_view type_text = input.substr(0, space);
 	std::string_view value = space == std::string_view::npos ? "" : input.substr(space + 1);
-	KeyType type;
-	std::string why;
-	if (!parse_key_type(type_text, type, why)) {
-		check(!why.empty());
+	auto parsed = parse_key_type(type_text);
+	if (!parsed) {
+		check(!parsed.error().message().empty());
 		return 0;
 	}
+	const KeyType type = *parsed;
 	check(type.size >= 1 && type.size <= kMaxBytesKeySize);
 	check(type.name() == type_text || type.kind == ValueKind::bytes);
 	std::vector<uint8_t> bytes(type.size), again(type.size);
-	if (!encode_value(type, value, bytes.data(), why)) {
-		check(!why.empty());
+	if (auto r = encode_value(type, value, bytes.data()); !r) {
+		check(!r.error().message().empty());
 		return 0;
 	}
 	std::string text = format_value(type, bytes.data());
-	check(encode_value(type, text, again.data(), why));
+	check(encode_value(type, text, again.data()).ok());
 	check(again == bytes);
 	if (type.kind == ValueKind::boolean)
 		check(bytes[0] <= 1);

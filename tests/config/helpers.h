@@ -29,22 +29,21 @@ inline std::string ini_error(std::string_view text)
 // Encodes @text as @type, or returns the reason it cannot be.
 inline std::string value_error(std::string_view type_name, std::string_view text)
 {
-	config::KeyType type;
-	std::string why;
-	if (!config::parse_key_type(type_name, type, why))
-		return "bad type: " + why;
-	std::vector<uint8_t> out(type.size);
-	return config::encode_value(type, text, out.data(), why) ? "(ok)" : why;
+	auto type = config::parse_key_type(type_name);
+	if (!type)
+		return "bad type: " + type.error().message();
+	std::vector<uint8_t> out(type->size);
+	auto r = config::encode_value(*type, text, out.data());
+	return r ? "(ok)" : r.error().message();
 }
 
 inline std::vector<uint8_t> encoded(std::string_view type_name, std::string_view text)
 {
-	config::KeyType type;
-	std::string why;
-	if (!config::parse_key_type(type_name, type, why))
+	auto type = config::parse_key_type(type_name);
+	if (!type)
 		return {};
-	std::vector<uint8_t> out(type.size);
-	if (!config::encode_value(type, text, out.data(), why))
+	std::vector<uint8_t> out(type->size);
+	if (!config::encode_value(*type, text, out.data()))
 		return {};
 	return out;
 }

@@ -29,9 +29,9 @@ TEST(KeyTypes, NamesAndSizes)
 	        {"bytes:4000", ValueKind::bytes, 4000},
 	};
 	for (const auto &c : cases) {
-		KeyType t;
-		std::string why;
-		ASSERT_TRUE(parse_key_type(c.name, t, why)) << c.name << ": " << why;
+		auto parsed = parse_key_type(c.name);
+		ASSERT_TRUE(parsed) << c.name << ": " << parsed.error().message();
+		const KeyType t = *parsed;
 		EXPECT_EQ(t.kind, c.kind) << c.name;
 		EXPECT_EQ(t.size, c.size) << c.name;
 		EXPECT_EQ(t.name(), c.name);
@@ -163,9 +163,9 @@ TEST(Values, FormatRoundTrips)
 	        {"bytes:3", "0x410042", "0x410042"},
 	};
 	for (const auto &c : cases) {
-		KeyType t;
-		std::string why;
-		ASSERT_TRUE(parse_key_type(c.type, t, why));
+		auto parsed = parse_key_type(c.type);
+		ASSERT_TRUE(parsed);
+		const KeyType t = *parsed;
 		Bytes b = encoded(c.type, c.text);
 		ASSERT_EQ(b.size(), t.size) << c.type << " " << c.text;
 		std::string f = format_value(t, b.data());
@@ -204,7 +204,7 @@ TEST(SetLists, Split)
 	for (const auto &b : bad) {
 		EXPECT_FALSE(split_set_list(b.list, items, err)) << b.list;
 		EXPECT_EQ(err.item, b.item) << b.list;
-		EXPECT_EQ(err.message, b.message) << b.list;
+		EXPECT_EQ(err.error.message(), b.message) << b.list;
 	}
 }
 
