@@ -224,9 +224,9 @@ bool Parser::option(const IniEntry &e)
 // but each setting only once.
 bool Parser::options_entry(const IniEntry &e)
 {
-	enum Setting { registration, socket, pin_root, quiet, dyn_reserve, count };
-	static constexpr const char *kNames[count] = {"registration", "socket", "pin_root", "quiet",
-	                                              "dyn_reserve"};
+	enum Setting { registration, socket, pin_root, quiet, dyn_reserve, start, count };
+	static constexpr const char *kNames[count] = {"registration", "socket",      "pin_root",
+	                                              "quiet",        "dyn_reserve", "start"};
 	int which = 0;
 	while (which < count && e.name != kNames[which])
 		which++;
@@ -234,7 +234,7 @@ bool Parser::options_entry(const IniEntry &e)
 		return fail(e.line,
 		            "unknown option " + quote(e.name) +
 		                    " in [options]: expected registration, socket, pin_root, "
-		                    "quiet or dyn_reserve");
+		                    "quiet, dyn_reserve or start");
 	options_seen_.resize(count);
 	if (options_seen_[which])
 		return fail(e.line, "'" + e.name + "' given twice in [options] (first at line " +
@@ -272,6 +272,15 @@ bool Parser::options_entry(const IniEntry &e)
 		o.quiet = b != 0;
 		return true;
 	}
+	case start:
+		if (v == "at_exec")
+			o.start = Start::at_exec;
+		else if (v == "on_first_thread")
+			o.start = Start::on_first_thread;
+		else
+			return fail(e.line,
+			            "start: " + quote(v) + " is not at_exec or on_first_thread");
+		return true;
 	default: {
 		auto reserve = parse_count(v, kMaxBlockBytes);
 		if (!reserve)

@@ -2,7 +2,7 @@
 // The keys config: /etc/tld/keys.conf (or $TLD_CONFIG), read by libtldpreload.so and tldctl.
 // docs/config.md describes the file for users; config/keys.conf is a commented sample.
 //
-//   [options]       registration, socket, pin_root, quiet, dyn_reserve
+//   [options]       registration, socket, pin_root, quiet, dyn_reserve, start
 //   [key.NAME]      type = u8|u16|u32|u64|i32|i64|bool|bytes:N, default = VALUE (optional, else 0)
 //   [rule.NAME]     exe = GLOB, thread = GLOB, start = GLOB (all given must match),
 //                   set = key=value, key=value
@@ -44,12 +44,19 @@ enum class Registration {
 	direct,    // bpf_map_update_elem on the pinned map only
 };
 
+// When the preload sets a process up (docs/config.md, "start").
+enum class Start {
+	at_exec,         // in its constructor: every process, every thread carries hints
+	on_first_thread, // at the first pthread_create, rename or tld_* call: until then dormant
+};
+
 struct Options {
 	Registration registration = Registration::automatic;
 	std::string socket = kDefaultSocketPath;
 	std::string pin_root = kDefaultPinRoot;
 	bool quiet = false;        // silences the one warning the preload may print
 	unsigned dyn_reserve = 64; // bytes per block kept for keys created at run time
+	Start start = Start::at_exec;
 };
 
 struct KeySpec {

@@ -25,6 +25,10 @@ struct Backend {
 
 void set_backend(const Backend *backend);
 
+// Called first in every tld_* call while set: libtldpreload.so starts a process it left dormant
+// (keys.conf `start = on_first_thread`), so that the call finds the config's keys and a backend.
+void set_api_hook(void (*hook)());
+
 // The calling thread's block, allocated (not registered) on first use; nullptr on failure
 // with *err set.
 const arena::Block *block(int *err);

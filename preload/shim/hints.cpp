@@ -94,7 +94,7 @@ void on_shared_key(const char *name, std::size_t shared_size, std::size_t asked_
 
 } // namespace
 
-bool hints_load(StartPhases &phases)
+bool hints_parse(StartPhases &phases)
 {
 	auto *cfg = new (std::nothrow) config::KeysConfig;
 	if (!cfg || !load_config(*cfg)) {
@@ -103,14 +103,32 @@ bool hints_load(StartPhases &phases)
 	}
 	phases.mark("config");
 	set_quiet(cfg->options.quiet);
-	if (int err = tld_set_dyn_reserve(cfg->options.dyn_reserve); err < 0)
+	g_config = cfg;
+	return true;
+}
+
+// The parsed config is dropped on failure: nothing applies its values any more.
+static bool drop_config()
+{
+	delete g_config;
+	g_config = nullptr;
+	return false;
+}
+
+bool hints_create_keys(StartPhases &phases)
+{
+	config::KeysConfig *cfg = g_config;
+	if (!cfg)
+		return false;
+	// keys::set_reserve(), not tld_set_dyn_reserve(): the exported call starts a dormant
+	// process, which is what is being done here.
+	if (int err = keys::set_reserve(cfg->options.dyn_reserve); err < 0)
 		debug("dyn_reserve %u not applied: %s", cfg->options.dyn_reserve, strerror(-err));
 	// The keys live in the arena: if it cannot be made, say so, not "key X: ENOMEM".
 	if (int err = arena::init(); err < 0) {
 		warn_once("cannot create the arena for hints: %s: %s; running without hints",
 		          strerror(-err), arena_cause(err));
-		delete cfg;
-		return false;
+		return drop_config();
 	}
 	phases.mark("arena");
 	for (std::size_t i = 0; i < cfg->keys.size(); i++) {
@@ -125,14 +143,12 @@ bool hints_load(StartPhases &phases)
 			          "bytes; running without hints",
 			          cfg->file.c_str(), k.line, k.name.c_str(), k.type.name().c_str(),
 			          static_cast<unsigned>(k.type.size), existing);
-			delete cfg;
-			return false;
+			return drop_config();
 		}
 		if (tld_key_is_err(key)) {
 			warn_once("%s:%d: key %s: %s; running without hints", cfg->file.c_str(),
 			          k.line, k.name.c_str(), strerror(-key.off));
-			delete cfg;
-			return false;
+			return drop_config();
 		}
 		g_offsets[i] = key.off;
 	}
@@ -152,7 +168,6 @@ bool hints_load(StartPhases &phases)
 			g_exe = copy;
 		}
 	}
-	g_config = cfg;
 	phases.mark("keys");
 	return true;
 }

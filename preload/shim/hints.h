@@ -13,10 +13,12 @@ namespace tld::shim {
 
 class StartPhases;
 
-// Loads the keys config ($TLD_CONFIG or /etc/tld/keys.conf) and TLD_SET and creates the keys.
-// On failure it warns once (file, line, what) and returns false: the program runs without hints.
-// Marks the phases config, arena and keys in `phases`.
-bool hints_load(StartPhases &phases);
+// Loads the keys config ($TLD_CONFIG or /etc/tld/keys.conf) and TLD_SET (phase "config"), then,
+// maybe later (start = on_first_thread), makes the arena and creates the keys in it (phases
+// "arena" and "keys"). On failure either warns once (file, line, what) and returns false: the
+// program runs without hints.
+bool hints_parse(StartPhases &phases);
+bool hints_create_keys(StartPhases &phases);
 
 const config::KeysConfig *hints_config();
 

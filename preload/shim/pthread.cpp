@@ -108,7 +108,10 @@ void tld::shim::start_slots_after_fork_child()
 TLD_EXPORT int pthread_setname_np(pthread_t thread, const char *name)
 {
 	int err = tld::shim::real::pthread_setname_np(thread, name);
-	if (err || !tld::shim::active() || !tld::shim::hints_follow_names())
+	if (err || !tld::shim::hints_follow_names())
+		return err;
+	// A dormant process starts here, and its block gets the rules of the new name.
+	if (tld::shim::wake() || !tld::shim::active())
 		return err;
 	if (pthread_equal(thread, pthread_self()))
 		tld::shim::thread_renamed_self();
@@ -130,8 +133,8 @@ TLD_EXPORT int prctl(int option, ...)
 		tld::shim::deactivate_for_seccomp(); // before: the filter applies the moment it is
 		                                     // set
 	int ret = tld::shim::real::prctl(option, a2, a3, a4, a5);
-	if (ret == 0 && option == PR_SET_NAME && tld::shim::active() &&
-	    tld::shim::hints_follow_names())
+	if (ret == 0 && option == PR_SET_NAME && tld::shim::hints_follow_names() &&
+	    !tld::shim::wake() && tld::shim::active())
 		tld::shim::thread_renamed_self();
 	return ret;
 }

@@ -4,13 +4,19 @@
 
 namespace tld::shim {
 
-// True once the constructor loaded the config and created the keys. Until then (and forever
-// if anything failed) every wrapper passes straight through to the real function.
+// True once the constructor (or wake()) loaded the config and created the keys. Until then (and
+// forever if anything failed) every wrapper passes straight through to the real function.
 bool active();
 
-// Runs the constructor's work now if it has not run yet: another library's constructor may
-// start threads before the dynamic loader runs ours.
+// Runs the constructor's work now if it has not run yet (another library's constructor may
+// start threads before the dynamic loader runs ours), then wake().
 void start_early();
+
+// A process the constructor left dormant (keys.conf `start = on_first_thread`) starts now: the
+// arena and keys, the registration path and the calling thread's block, as the constructor
+// does at exec. Once, thread-safe; returns whether this call did it. A process that is not
+// dormant (started, failed, or under a seccomp filter set while dormant) is left as it is.
+bool wake();
 
 // The program is about to put itself under a seccomp filter: from now on every wrapper passes
 // straight through and no syscall of the preload's own is made. A filter may kill the process

@@ -34,6 +34,7 @@ TEST(KeysConfig, MinimalFileGivesDefaults)
 	EXPECT_EQ(c.options.pin_root, "/sys/fs/bpf/tld");
 	EXPECT_FALSE(c.options.quiet);
 	EXPECT_EQ(c.options.dyn_reserve, 64u);
+	EXPECT_EQ(c.options.start, Start::at_exec);
 	EXPECT_FALSE(c.uses_thread_names);
 	EXPECT_FALSE(c.uses_start_symbols);
 }
@@ -52,6 +53,10 @@ TEST(KeysConfig, OptionsAnywhereAndInAnyCase)
 	EXPECT_EQ(c.options.dyn_reserve, 0u);
 	EXPECT_EQ(parse("[options]\nregistration=broker\n[key.a]\ntype=u8\n").options.registration,
 	          Registration::broker);
+	EXPECT_EQ(parse("[options]\nstart = on_first_thread\n[key.a]\ntype=u8\n").options.start,
+	          Start::on_first_thread);
+	EXPECT_EQ(parse("[options]\nstart = at_exec\n[key.a]\ntype=u8\n").options.start,
+	          Start::at_exec);
 }
 
 TEST(KeysConfig, LayoutDefaultsAndNames)
@@ -200,7 +205,9 @@ TEST(KeysConfig, BadOptions)
 	          "k.conf:4: dyn_reserve: '99999999999999999999999' is out of range (0..4032)");
 	EXPECT_EQ(keys_error(key + "[options]\nverbose = 1\n"),
 	          "k.conf:4: unknown option 'verbose' in [options]: expected registration, socket, "
-	          "pin_root, quiet or dyn_reserve");
+	          "pin_root, quiet, dyn_reserve or start");
+	EXPECT_EQ(keys_error(key + "[options]\nstart = lazy\n"),
+	          "k.conf:4: start: 'lazy' is not at_exec or on_first_thread");
 	EXPECT_EQ(keys_error(key + "[options]\nquiet = 1\n[options]\nquiet = 0\n"),
 	          "k.conf:6: 'quiet' given twice in [options] (first at line 4)");
 }

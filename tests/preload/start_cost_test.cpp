@@ -5,57 +5,13 @@
 // No clocks: counts and sizes only. Real programs under the real preload, with the real tldd up.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <map>
-#include <regex>
 #include <sstream>
 
 #include "broker_fixture.h"
+#include "strace_counts.h"
 
 namespace tld::test {
 namespace {
-
-// Syscalls by name, for each pid of an `strace -f` log.
-using Counts = std::map<std::string, int>;
-
-std::map<pid_t, Counts> parse_strace(const std::string &path)
-{
-	std::map<pid_t, Counts> by_pid;
-	std::ifstream in(path);
-	static const std::regex line(R"(^(\d+)\s+([a-z0-9_]+)\()");
-	std::smatch m;
-	for (std::string l; std::getline(in, l);)
-		if (std::regex_search(l, m, line))
-			by_pid[std::stoi(m[1])][m[2]]++;
-	return by_pid;
-}
-
-int count(const Counts &c, const std::string &name)
-{
-	auto it = c.find(name);
-	return it == c.end() ? 0 : it->second;
-}
-
-// What `with` makes of each syscall more than `without`, and the sum (fewer counts as 0).
-Counts extra(const Counts &with, const Counts &without, int *total)
-{
-	Counts d;
-	*total = 0;
-	for (auto &[name, n] : with)
-		if (int more = n - count(without, name); more > 0) {
-			d[name] = more;
-			*total += more;
-		}
-	return d;
-}
-
-std::string show(const Counts &c)
-{
-	std::string s;
-	for (auto &[name, n] : c)
-		s += name + " " + std::to_string(n) + ", ";
-	return s;
-}
 
 // What every start costs tldd's connection, and the rest bounded by `budget`. HELLO and BOARD go
 // in one sendmmsg; BOARD makes tldd scan, so the main thread on the board needs no DOORBELL (and
@@ -79,19 +35,10 @@ protected:
 	                               pid_t *first)
 	{
 		std::string log = dir_.path() + (preload ? "/with.strace" : "/without.strace");
-		std::vector<std::string> cmd = {"/usr/bin/strace", "-f", "-qq", "-o", log};
+		std::vector<std::string> env;
 		if (preload)
-			cmd.insert(cmd.end(), {"-E", "LD_PRELOAD=" + preload_path(), "-E",
-			                       "TLD_CONFIG=" + config_});
-		cmd.insert(cmd.end(), argv.begin(), argv.end());
-		RunResult r = run(cmd, {"PATH=/usr/bin:/bin"});
-		EXPECT_EQ(r.status, 0) << r.err;
-		// Whatever the preload does, the program's output is its own.
-		EXPECT_EQ(r.err, "");
-		std::ifstream in(log);
-		std::string l;
-		*first = std::getline(in, l) ? std::atoi(l.c_str()) : 0; // the program itself
-		return parse_strace(log);
+			env = {"LD_PRELOAD=" + preload_path(), "TLD_CONFIG=" + config_};
+		return strace_run(log, env, argv, first);
 	}
 };
 

@@ -9,6 +9,9 @@
  *                        constructor started a worker before main, before the preload's
  *   shapes_app seccomp prctl|syscall   installs a seccomp allowlist (default: kill the
  *                        process) through prctl() or seccomp(2), then starts workers
+ *   shapes_app dormant-clone   a raw clone(SIGCHLD) child made before any thread (a process
+ *                        the preload left dormant) starts a worker; the child prints the lines
+ *                        and "READY", the parent kills it once stdin closes
  */
 #define _GNU_SOURCE
 #include <linux/filter.h>
@@ -93,6 +96,29 @@ static int clone_mode(void)
 	return 0;
 }
 
+static int dormant_clone_mode(void)
+{
+	long child = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+	if (child < 0)
+		return 3;
+	if (child == 0) {
+		pthread_barrier_init(&started, NULL, 2);
+		start(worker, "child-worker");
+		pthread_barrier_wait(&started);
+		shapes_announce("child-main");
+		printf("READY\n");
+		fflush(stdout);
+		for (;;)
+			pause();
+	}
+	char buf[64];
+	while (read(0, buf, sizeof(buf)) > 0) {
+	}
+	kill((pid_t)child, SIGKILL);
+	waitpid((pid_t)child, NULL, 0);
+	return 0;
+}
+
 #ifdef SHAPES_CTOR_LIB
 /* Started by libshapes_ctor.so's constructor. */
 extern long shapes_ctor_started(void);
@@ -171,6 +197,8 @@ int main(int argc, char **argv)
 		return libctor_mode();
 	if (argc > 1 && !strcmp(argv[1], "seccomp"))
 		return seccomp_mode(argc > 2 ? argv[2] : "prctl");
-	fprintf(stderr, "usage: shapes_app clone|libctor|seccomp\n");
+	if (argc > 1 && !strcmp(argv[1], "dormant-clone"))
+		return dormant_clone_mode();
+	fprintf(stderr, "usage: shapes_app clone|libctor|seccomp|dormant-clone\n");
 	return 1;
 }
