@@ -24,8 +24,6 @@ struct Error {
 		std::string why = reason.empty() ? std::strerror(code) : reason;
 		return context.empty() ? why : context + ": " + why;
 	}
-	// The config parsers' name for message(), which the preload calls.
-	std::string str() const { return message(); }
 	int negative() const { return -code; }
 
 	// The same error with @outer in front of the context: "loading the set program: ...".

@@ -18,18 +18,20 @@ namespace tld::ctl {
 // Points @map (a skeleton's tld_data_map, before load) at the pinned map @fd.
 Result<void> reuse_map(bpf_map *map, int fd);
 
-// Owns one generated skeleton: Open/Load/Destroy are its tldctl_x__open/__load/__destroy.
-template <typename S, S *(*Open)(), int (*Load)(S *), void (*Destroy)(S *)> class Skeleton {
+// Owns one generated skeleton through the static members bpftool gives C++ (S::open, S::load,
+// S::destroy): template arguments naming its file-static tldctl_x__* functions would give the
+// type internal linkage, and these headers are included by several files.
+template <typename S> class Skeleton {
 public:
 	Skeleton() = default;
-	~Skeleton() { Destroy(skel_); }
+	~Skeleton() { S::destroy(skel_); }
 	Skeleton(const Skeleton &) = delete;
 	Skeleton &operator=(const Skeleton &) = delete;
 	Skeleton(Skeleton &&o) noexcept : skel_(std::exchange(o.skel_, nullptr)) {}
 	Skeleton &operator=(Skeleton &&o) noexcept
 	{
 		if (this != &o) {
-			Destroy(skel_);
+			S::destroy(skel_);
 			skel_ = std::exchange(o.skel_, nullptr);
 		}
 		return *this;
@@ -39,7 +41,7 @@ public:
 	static Result<Skeleton> open()
 	{
 		Skeleton s;
-		s.skel_ = Open();
+		s.skel_ = S::open();
 		if (!s.skel_)
 			return error_from_errno("opening BPF object", errno);
 		return s;
@@ -59,7 +61,7 @@ public:
 
 	Result<void> load()
 	{
-		int err = Load(skel_);
+		int err = S::load(skel_);
 		if (err)
 			return error_from_errno("loading BPF programs", err);
 		return {};

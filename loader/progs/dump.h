@@ -67,8 +67,7 @@ public:
 	Result<std::string> read_raw(TaskFilter filter = {}) const;
 
 private:
-	using Skel =
-	        Skeleton<tldctl_dump, tldctl_dump__open, tldctl_dump__load, tldctl_dump__destroy>;
+	using Skel = Skeleton<tldctl_dump>;
 	explicit Dumper(Skel skel) : skel_(std::move(skel)) {}
 	Skel skel_;
 };

@@ -43,7 +43,7 @@ public:
 	                      int proc_pidfd = -1);
 
 private:
-	using Skel = Skeleton<tldctl_set, tldctl_set__open, tldctl_set__load, tldctl_set__destroy>;
+	using Skel = Skeleton<tldctl_set>;
 	explicit Setter(Skel skel) : skel_(std::move(skel)) {}
 	Result<SetResult> run(pid_t pid, pid_t tid, bool check_only, int proc_pidfd);
 	Skel skel_;

@@ -40,7 +40,7 @@ public:
 	std::vector<const bpf_program *> programs() const;
 
 private:
-	using Skel = Skeleton<tldctl_top, tldctl_top__open, tldctl_top__load, tldctl_top__destroy>;
+	using Skel = Skeleton<tldctl_top>;
 	explicit TopConsumer(Skel skel) : skel_(std::move(skel)) {}
 	Skel skel_;
 	std::vector<Link> links_;

@@ -324,7 +324,7 @@ int Session::control_request(const broker::Request &req, Fd passed)
 	} else {
 		auto report = ctx_.control->query();
 		if (!report) {
-			reject(req, report.error().negative(), 0, report.error().context.c_str());
+			reject(req, report.error(), 0);
 			return report.error().negative();
 		}
 		answer = std::move(report.value());

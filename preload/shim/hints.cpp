@@ -36,7 +36,7 @@ bool load_config(config::KeysConfig &out)
 		path = config::kDefaultKeysConfigPath;
 	auto parsed = config::load_keys_config(path);
 	if (!parsed) {
-		warn_once("%s; running without hints", parsed.error().str().c_str());
+		warn_once("%s; running without hints", parsed.error().message().c_str());
 		return false;
 	}
 	out = std::move(parsed.value());
@@ -44,7 +44,7 @@ bool load_config(config::KeysConfig &out)
 	if (const char *set = env("TLD_SET")) {
 		auto overrides = config::parse_tld_set(out, set);
 		if (!overrides) {
-			warn_once("%s; running without hints", overrides.error().str().c_str());
+			warn_once("%s; running without hints", overrides.error().message().c_str());
 			return false;
 		}
 		out.overrides = std::move(overrides.value());

@@ -117,8 +117,9 @@ protected:
 		if (exact) {
 			Want w = model(snap, start_, name, req);
 			EXPECT_EQ(static_cast<bool>(r.found), w.found);
-			if (r.found && w.found)
+			if (r.found && w.found) {
 				EXPECT_EQ(r.off, w.off);
+			}
 		}
 		if (!r.found)
 			return;
@@ -126,10 +127,11 @@ protected:
 		EXPECT_GE(r.off, start_);
 		EXPECT_LE(r.off + req, static_cast<std::uint32_t>(start_) + snap.size);
 		EXPECT_LE(r.off + req, TLD_PAGE_SIZE);
-		if (r.off + req <= TLD_PAGE_SIZE)
+		if (r.off + req <= TLD_PAGE_SIZE) {
 			EXPECT_EQ(std::memcmp(r.value, data_.bytes() + r.off, std::min(req, 32u)),
 			          0)
 			        << "BPF read other bytes than the page holds at its offset";
+		}
 	}
 
 	// The four named keys of one read.
@@ -420,8 +422,9 @@ TEST_P(CorruptMeta, KeyAddedWhileReading)
 			ASSERT_EQ(generic.keys[i].off, 64u + i * 8);
 		}
 		for (unsigned i = 10; i < 12; i++)
-			if (generic.keys[i].found)
+			if (generic.keys[i].found) {
 				ASSERT_EQ(generic.keys[i].off, 64u + 80u) << "k" << i;
+			}
 		for (unsigned i = 12; i < TLD_TEST_GENERIC_KEYS; i++)
 			ASSERT_FALSE(generic.keys[i].found);
 	}
@@ -460,14 +463,15 @@ TEST_P(CorruptMeta, ThreadsOfOneProcessSeeTheirOwnPage)
 			EXPECT_EQ(generic.keys[i].off, 8u + 48u + i * 8u);
 		bool fits = other_start + meta()->size <= TLD_PAGE_SIZE;
 		EXPECT_EQ(static_cast<bool>(other_named.blob.found), fits);
-		if (fits)
+		if (fits) {
 			EXPECT_EQ(other_named.blob.off, other_start + 16u);
+		}
 	}
 }
 
 INSTANTIATE_TEST_SUITE_P(Flavours, CorruptMeta,
                          ::testing::Values(&kFlavours[0], &kFlavours[1], &kFlavours[2]),
-                         [](const auto &info) { return std::string(info.param->name); });
+                         [](const auto &p) { return std::string(p.param->name); });
 
 } // namespace
 } // namespace tld::test

@@ -373,7 +373,7 @@ TEST_P(LibtldBpf, ConcurrentKeyCreation)
 
 INSTANTIATE_TEST_SUITE_P(Flavours, LibtldBpf,
                          ::testing::Values(&kFlavours[0], &kFlavours[1], &kFlavours[2]),
-                         [](const auto &info) { return std::string(info.param->name); });
+                         [](const auto &p) { return std::string(p.param->name); });
 
 } // namespace
 } // namespace tld::test

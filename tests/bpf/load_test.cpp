@@ -90,7 +90,7 @@ TEST_P(LoadTest, ReusesPinnedDataMap)
 
 INSTANTIATE_TEST_SUITE_P(Flavours, LoadTest,
                          ::testing::Values(&kFlavours[0], &kFlavours[1], &kFlavours[2]),
-                         [](const auto &info) { return std::string(info.param->name); });
+                         [](const auto &p) { return std::string(p.param->name); });
 
 } // namespace
 } // namespace tld::test

@@ -106,8 +106,9 @@ TEST(Garbage, EitherReaderReturnsNullOrBytesOfTheThreadsOwnPage)
 		// upstream's protocol: safe, but it would leave the found paths untested).
 		bool fresh = rng() % 2;
 		for (size_t r = 0; r < readers.size(); r++) {
-			if (fresh)
+			if (fresh) {
 				ASSERT_EQ(readers[r]->forget(self.get()), 0);
+			}
 			auto recs = readers[r]->read(0, tid);
 			ASSERT_EQ(recs.size(), 1u) << readers[r]->name();
 			const interop_rec &rec = recs.begin()->second;

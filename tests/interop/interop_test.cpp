@@ -183,7 +183,7 @@ protected:
 			             std::to_string(l.idx) + " generation " +
 			             std::to_string(l.gen));
 			struct interop_values want;
-			interop_values(l.pid, l.idx, l.gen, &want);
+			interop_values_fill(l.pid, l.idx, l.gen, &want);
 			if (!tids.count(l.tid)) {
 				ADD_FAILURE() << "thread gone";
 				continue;

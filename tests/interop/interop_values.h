@@ -15,7 +15,7 @@ struct interop_values {
 	char tag[16];
 };
 
-static inline void interop_values(int pid, int idx, int gen, struct interop_values *v)
+static inline void interop_values_fill(int pid, int idx, int gen, struct interop_values *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->flag = (uint8_t)((idx + gen) % 2);

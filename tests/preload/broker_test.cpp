@@ -126,10 +126,11 @@ TEST_F(PreloadBroker, DebugPrintsEveryDecision)
 		std::string t = "tld: thread " + std::to_string(tid);
 		EXPECT_NE(err.find(t + ": block at data page "), std::string::npos) << err;
 		EXPECT_NE(err.find(t + ": registration sent to tldd"), std::string::npos) << err;
-		if (role == "worker-3")
+		if (role == "worker-3") {
 			EXPECT_NE(err.find(t + " (worker-3): rules matched: app, workers"),
 			          std::string::npos)
 			        << err;
+		}
 	}
 }
 

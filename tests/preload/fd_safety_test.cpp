@@ -203,8 +203,9 @@ TEST_F(PreloadFds, HardFdLimitAtTheProgramsNeed)
 		bool fallback =
 		        with.err.find("tld: fd limit 64 (soft = hard)") != std::string::npos;
 		EXPECT_NE(hints, fallback) << with.err;
-		if (!root)
+		if (!root) {
 			EXPECT_TRUE(fallback) << with.err;
+		}
 	}
 }
 

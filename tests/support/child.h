@@ -18,9 +18,6 @@ std::string run_in_child(const std::function<std::string()> &body, unsigned time
 std::string run_test_in_child(const std::function<void()> &body, unsigned timeout_s = 300);
 
 #define TLD_IN_CHILD(...)                                                                          \
-	do {                                                                                       \
-		std::string tld_child_status_ = ::tld::test::run_test_in_child(__VA_ARGS__);       \
-		EXPECT_EQ(tld_child_status_, "") << "child failed";                                \
-	} while (0)
+	EXPECT_EQ(::tld::test::run_test_in_child(__VA_ARGS__), "") << "child failed"
 
 } // namespace tld::test

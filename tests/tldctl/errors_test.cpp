@@ -77,8 +77,9 @@ TEST_F(TldctlTest, BadInputFailsClearlyAndChangesNothing)
 		EXPECT_EQ(r.status, c.status) << "tldctl" << cmd << "\n" << r.out << r.err;
 		EXPECT_NE(r.err.find(c.message), std::string::npos)
 		        << "tldctl" << cmd << " said: " << r.err;
-		if (c.status != 0 && c.args[0] != "status")
+		if (c.status != 0 && c.args[0] != "status") {
 			EXPECT_EQ(r.out, "") << "tldctl" << cmd;
+		}
 	}
 	EXPECT_EQ(reader.read(w.pid()), before);
 

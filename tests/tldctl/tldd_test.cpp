@@ -396,7 +396,7 @@ TEST_F(TldctlTlddTest, ControlRateLimitsEachUserButRoot)
 	// Back to back, as uid 65534: the burst of one is served, the rest refused.
 	TLD_IN_CHILD([&] {
 		ASSERT_TRUE(become_nobody());
-		std::string bytes, why;
+		std::string bytes; // the child writes its own copy of the outer why
 		EXPECT_EQ(answer_of(ctl::dump_via_tldd(socket, target, &bytes), &why), 1) << why;
 		EXPECT_EQ(answer_of(ctl::dump_via_tldd(socket, target, &bytes), &why), -EBUSY)
 		        << why;
@@ -573,8 +573,9 @@ TEST_P(PreloadedPython, ListShowsItsThreadsWithDecodedValues)
 	tldd_.stop(SIGKILL);
 	std::string why;
 	for (bool restarted : {false, true}) {
-		if (restarted)
+		if (restarted) {
 			ASSERT_TRUE(tldd_.start_ready({}, &why)) << why;
+		}
 		threads = list_until(doc, {"--pid", pid}, uid_t(-1), 3);
 		ASSERT_EQ(threads.size(), 3u);
 		for (const Tree *t : threads)

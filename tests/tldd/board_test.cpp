@@ -104,8 +104,9 @@ protected:
 	void announce(std::uint32_t i, std::uint64_t value)
 	{
 		*arena.slot(page_of(i), start_of(i)) = value;
-		if (board.publish(i, gettid_now()))
+		if (board.publish(i, gettid_now())) {
 			ASSERT_EQ(client.doorbell(), 0);
+		}
 	}
 
 	BpffsMount bpffs;

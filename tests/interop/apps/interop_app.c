@@ -13,7 +13,7 @@
  *   r  every thread exits; after the arena's short grace, N new threads (blocks reused)
  *   f  fork: the child starts N threads of its own (generation + 100), prints their lines
  *      and READY, and lives until the parent exits
- * End of input ends the program. The values are interop_values() of pid, index, generation.
+ * End of input ends the program. The values are interop_values_fill() of pid, index, generation.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -57,7 +57,7 @@ static tld_key_t key(const char *name, size_t size)
 static void store(int idx, int g)
 {
 	struct interop_values v;
-	interop_values(getpid(), idx, g, &v);
+	interop_values_fill(getpid(), idx, g, &v);
 	uint8_t *flag = tld_get_data(map_fd, keys[0]);
 	uint32_t *prio = tld_get_data(map_fd, keys[1]);
 	uint64_t *budget = tld_get_data(map_fd, keys[2]);
