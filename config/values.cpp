@@ -113,14 +113,20 @@ Error bad(std::string why)
 	return Error{EINVAL, "", std::move(why)};
 }
 
+// Too large for 64 bits, or for the type: the same answer either way.
+Error out_of_range(const KeyType &type, std::string_view text)
+{
+	return bad(quote(text) + " is out of range for " + type.name() + " (" + range_text(type) +
+	           ")");
+}
+
 Result<void> encode_integer(const KeyType &type, std::string_view text, uint8_t *out)
 {
 	bool negative, overflow;
 	uint64_t mag;
 	if (!parse_magnitude(text, negative, mag, overflow)) {
 		if (overflow)
-			return bad(quote(text) + " is out of range for " + type.name() + " (" +
-			           range_text(type) + ")");
+			return out_of_range(type, text);
 		return bad(quote(text) + " is not a valid " + type.name() + " (decimal or 0x hex" +
 		           (is_signed(type.kind) ? ", may be negative)" : ")"));
 	}
@@ -137,8 +143,7 @@ Result<void> encode_integer(const KeyType &type, std::string_view text, uint8_t 
 		v = mag;
 	}
 	if (!in_range)
-		return bad(quote(text) + " is out of range for " + type.name() + " (" +
-		           range_text(type) + ")");
+		return out_of_range(type, text);
 	for (unsigned i = 0; i < type.size; i++)
 		out[i] = static_cast<uint8_t>(v >> (8 * i));
 	return {};
